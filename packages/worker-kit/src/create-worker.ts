@@ -1,0 +1,337 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  MANIFEST_VERSION,
+  MetaKeys,
+  WorkerMethods,
+  compileCommand,
+  serviceManifestSchema,
+  type CommandDescriptor,
+  type HealthReport,
+  type PoolStats,
+  type ServiceManifest,
+  type ServiceMode,
+  type ToolDescriptor,
+  type ToolErrorInfo,
+} from '@mcpgw/protocol';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ToolContext, ToolDefinition, ToolResultData } from './define-tool.js';
+import { ToolError } from './tool-error.js';
+import type { EnvSource } from './worker-env.js';
+
+/** What a worker's setup decided: ready to serve (dependencies may still be opening) or unconfigured. */
+export type WorkerSetup<D> =
+  | {
+      status: 'configured';
+      mode: ServiceMode;
+      /** Shown in the catalog, e.g. what the embedded data is. */
+      notes?: string;
+      /** Opens upstream connections. Runs once in the background; calls wait for it. */
+      deps: () => Promise<D>;
+      close?: (deps: D) => Promise<void>;
+    }
+  | {
+      status: 'unconfigured';
+      /** Variables to set. */
+      missing: string[];
+      /** One line, no secrets: what to do. */
+      reason: string;
+    };
+
+/** A worker's own view of its upstream, without timing (the kit adds that). */
+export interface HealthCheck {
+  status: 'ok' | 'degraded' | 'down';
+  reason?: string;
+  pools?: PoolStats[];
+}
+
+export interface WorkerOptions<D> {
+  name: string;
+  version: string;
+  description: string;
+  // Tools are heterogeneous in their input types; each one is checked where it is defined.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools: ToolDefinition<any, D, any>[];
+  commands?: CommandDescriptor[];
+  /** Variables a live setup needs (documentation and the catalog). */
+  requiredEnv?: string[];
+  /** Reads the worker's configuration. Must not throw for bad configuration: return `unconfigured`. */
+  setup: (env: EnvSource, log: Logger) => WorkerSetup<D>;
+  /** Checks the upstream; called by the gateway's health polling and `/health` in HTTP mode. */
+  health?: (deps: D, signal: AbortSignal) => Promise<HealthCheck>;
+}
+
+/** How long a health check may take before it reports `down`. */
+const HEALTH_TIMEOUT_MS = 5_000;
+
+type DepsState<D> = { kind: 'pending' } | { kind: 'ready'; deps: D } | { kind: 'failed'; reason: string };
+
+/** A worker that has been set up: it can build MCP servers and answer health checks. */
+export interface PreparedWorker {
+  readonly manifest: ServiceManifest;
+  /** A new MCP server with every handler registered (one per stdio connection or HTTP session). */
+  createServer(): Server;
+  health(): Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+/** Everything a worker is, before it has read its environment. */
+export interface WorkerBlueprint<D> {
+  readonly options: WorkerOptions<D>;
+  /** Runs setup against an environment and returns a worker ready to serve. */
+  prepare(env: EnvSource, log: Logger): PreparedWorker;
+}
+
+/**
+ * Validates a worker's definition (tool names, command patterns) and returns its blueprint.
+ * Mistakes in the definition throw here, at start-up, never during a call.
+ */
+export function defineWorker<D>(options: WorkerOptions<D>): WorkerBlueprint<D> {
+  const toolsByName = new Map<string, CompiledTool<D>>();
+  for (const tool of options.tools) {
+    if (toolsByName.has(tool.name)) throw new Error(`worker ${options.name}: tool ${tool.name} is defined twice`);
+    toolsByName.set(tool.name, compileTool(tool));
+  }
+  for (const command of options.commands ?? []) {
+    const tool = toolsByName.get(command.tool);
+    if (!tool) throw new Error(`worker ${options.name}: command "${command.pattern}" names unknown tool ${command.tool}`);
+    compileCommand(options.name, command, tool.descriptor.inputSchema);
+  }
+  return {
+    options,
+    prepare: (env, log) => prepareWorker(options, toolsByName, env, log),
+  };
+}
+
+interface CompiledTool<D> {
+  definition: ToolDefinition<z.ZodObject, D, ToolResultData>;
+  /** The strict input schema: unknown argument names are errors, not silently dropped. */
+  input: z.ZodObject;
+  descriptor: ToolDescriptor;
+  listing: Tool;
+}
+
+function compileTool<D>(definition: ToolDefinition<z.ZodObject, D, ToolResultData>): CompiledTool<D> {
+  const input = definition.input.strict();
+  const inputSchema = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const outputSchema = definition.output
+    ? (z.toJSONSchema(definition.output, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>)
+    : undefined;
+  const annotations = { ...definition.annotations, ...(definition.title ? { title: definition.title } : {}) };
+  const descriptor: ToolDescriptor = {
+    name: definition.name,
+    ...(definition.title ? { title: definition.title } : {}),
+    description: definition.description,
+    inputSchema,
+    ...(outputSchema ? { outputSchema } : {}),
+    tokenCost: definition.tokenCost,
+    annotations,
+  };
+  const listing: Tool = {
+    name: definition.name,
+    ...(definition.title ? { title: definition.title } : {}),
+    description: definition.description,
+    inputSchema: inputSchema as Tool['inputSchema'],
+    ...(outputSchema ? { outputSchema: outputSchema as Tool['outputSchema'] } : {}),
+    annotations,
+    _meta: { [MetaKeys.tokenCost]: definition.tokenCost },
+  };
+  return { definition, input, descriptor, listing };
+}
+
+const ManifestRequestSchema = z.object({
+  method: z.literal(WorkerMethods.manifest),
+  params: z.optional(z.looseObject({})),
+});
+const HealthRequestSchema = z.object({
+  method: z.literal(WorkerMethods.health),
+  params: z.optional(z.looseObject({})),
+});
+
+/**
+ * Set by the gateway (or an operator) to run a worker under another service name, e.g. two postgres
+ * workers as `postgres-eu` and `postgres-us`.
+ */
+export const SERVICE_NAME_VARIABLE = 'MCPGW_SERVICE_NAME';
+
+function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, CompiledTool<D>>, env: EnvSource, log: Logger): PreparedWorker {
+  const setup = options.setup(env, log);
+  const name = env[SERVICE_NAME_VARIABLE] || options.name;
+  const manifest = serviceManifestSchema.parse({
+    manifestVersion: MANIFEST_VERSION,
+    name,
+    version: options.version,
+    description: options.description,
+    mode: setup.status === 'configured' ? setup.mode : 'live',
+    ...(setup.status === 'configured' && setup.notes ? { notes: setup.notes } : {}),
+    requiredEnv: options.requiredEnv ?? [],
+    tools: [...tools.values()].map((t) => t.descriptor),
+    commands: options.commands ?? [],
+  });
+  const toolListing = [...tools.values()].map((t) => t.listing);
+  const resultMetadata =
+    manifest.mode === 'embedded' ? { embedded: true } : manifest.mode === 'sandbox' ? { sandbox: true } : undefined;
+
+  let state: DepsState<D> = { kind: 'pending' };
+  let depsPromise: Promise<D> | undefined;
+  if (setup.status === 'configured') {
+    depsPromise = setup.deps().then(
+      (deps) => {
+        state = { kind: 'ready', deps };
+        log.info({ mode: manifest.mode }, 'worker ready');
+        return deps;
+      },
+      (error: unknown) => {
+        const reason = error instanceof ToolError ? error.message : 'could not open its upstream connections (see the worker log)';
+        state = { kind: 'failed', reason };
+        log.error({ err: error }, 'worker setup failed');
+        throw new ToolError('upstream', `${name} is down: ${reason}`);
+      },
+    );
+    // The rejection is observed by calls and health; this keeps it from being "unhandled" meanwhile.
+    depsPromise.catch(() => undefined);
+  } else {
+    log.warn({ missing: setup.missing }, `worker unconfigured: ${setup.reason}`);
+  }
+
+  async function callTool(
+    toolName: string,
+    args: unknown,
+    meta: Record<string, unknown> | undefined,
+    extra: { signal: AbortSignal; sendNotification: (n: { method: 'notifications/progress'; params: Record<string, unknown> }) => Promise<void> },
+  ): Promise<CallToolResult> {
+    const tool = tools.get(toolName);
+    if (!tool) {
+      throw new McpError(ErrorCode.InvalidParams, `unknown tool "${toolName}"; ${name} has: ${[...tools.keys()].join(', ')}`);
+    }
+    const requestId = typeof meta?.[MetaKeys.requestId] === 'string' ? (meta[MetaKeys.requestId] as string) : undefined;
+    const resultMeta: Record<string, unknown> = {};
+    if (requestId !== undefined) resultMeta[MetaKeys.requestId] = requestId;
+    if (resultMetadata) resultMeta[MetaKeys.metadata] = resultMetadata;
+
+    if (setup.status === 'unconfigured') {
+      return errorResult(
+        { kind: 'unconfigured', message: `${name} is not configured: ${setup.reason}`, missing: setup.missing },
+        resultMeta,
+      );
+    }
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+      const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+      return errorResult({ kind: 'invalid_arguments', message: `invalid arguments for ${toolName}: ${summary}`, issues }, resultMeta);
+    }
+    let childLog: Logger | undefined;
+    let tokens: number | undefined;
+    const progressToken = meta?.['progressToken'];
+    try {
+      const deps = state.kind === 'ready' ? state.deps : await depsPromise!;
+      const ctx: ToolContext<D> = {
+        deps,
+        signal: extra.signal,
+        requestId,
+        get log() {
+          childLog ??= log.child({ tool: toolName, requestId });
+          return childLog;
+        },
+        reportTokens: (n) => {
+          tokens = n;
+        },
+        progress: async (progress, total, message) => {
+          if (progressToken === undefined) return;
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(message ? { message } : {}) },
+          });
+        },
+      };
+      const data = await tool.definition.handler(parsed.data, ctx);
+      if (tokens !== undefined) resultMeta[MetaKeys.tokensUsed] = tokens;
+      return {
+        content: [{ type: 'text', text: JSON.stringify(data) }],
+        structuredContent: data,
+        ...(hasKeys(resultMeta) ? { _meta: resultMeta } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ToolError) return errorResult(error.toInfo(), resultMeta);
+      log.error({ err: error, tool: toolName, requestId }, 'tool handler failed');
+      return errorResult({ kind: 'failed', message: `${toolName} failed unexpectedly; the worker log has details under request ${requestId ?? '(none)'}` }, resultMeta);
+    }
+  }
+
+  async function health(): Promise<HealthReport> {
+    const checkedAt = new Date().toISOString();
+    if (setup.status === 'unconfigured') {
+      return { status: 'unconfigured', reason: setup.reason, missing: setup.missing, checkedAt };
+    }
+    if (state.kind === 'pending') return { status: 'degraded', reason: 'starting: opening upstream connections', checkedAt };
+    if (state.kind === 'failed') return { status: 'down', reason: state.reason, checkedAt };
+    if (!options.health) return { status: 'ok', checkedAt };
+    const started = performance.now();
+    try {
+      const check = await options.health(state.deps, AbortSignal.timeout(HEALTH_TIMEOUT_MS));
+      return { ...check, latencyMs: round(performance.now() - started), checkedAt };
+    } catch (error) {
+      const reason = error instanceof ToolError ? error.message : 'health check failed (see the worker log)';
+      if (!(error instanceof ToolError)) log.warn({ err: error }, 'health check failed');
+      return { status: 'down', reason, latencyMs: round(performance.now() - started), checkedAt };
+    }
+  }
+
+  function createServer(): Server {
+    const server = new Server(
+      { name, version: options.version },
+      { capabilities: { tools: { listChanged: false } }, instructions: options.description },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolListing }));
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+      callTool(request.params.name, request.params.arguments, request.params._meta, extra),
+    );
+    server.setRequestHandler(ManifestRequestSchema, () => manifest);
+    server.setRequestHandler(HealthRequestSchema, () => health());
+    server.onerror = (error) => log.warn({ err: error }, 'mcp transport error');
+    return server;
+  }
+
+  async function close(): Promise<void> {
+    if (setup.status !== 'configured' || !setup.close || !depsPromise) return;
+    const deps = await depsPromise.catch(() => undefined);
+    if (deps !== undefined) await setup.close(deps);
+  }
+
+  return { manifest, createServer, health, close };
+}
+
+function errorResult(info: ToolErrorInfo, meta: Record<string, unknown>): CallToolResult {
+  return {
+    content: [{ type: 'text', text: info.message }],
+    isError: true,
+    _meta: { ...meta, [MetaKeys.error]: info },
+  };
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+function hasKeys(record: Record<string, unknown>): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

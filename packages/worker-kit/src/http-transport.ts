@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger } from 'pino';
+import type { PreparedWorker } from './create-worker.js';
+import type { RunningTransport } from './stdio-transport.js';
+
+export interface HttpServeOptions {
+  port: number;
+  host: string;
+  /** Sessions kept at most; further `initialize` requests get 503. */
+  maxSessions?: number;
+  /** A session unused for this long is closed. */
+  sessionIdleMs?: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: Server;
+  lastSeen: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A running HTTP transport and the address it listens on. */
+export interface RunningHttpTransport extends RunningTransport {
+  readonly port: number;
+}
+
+/**
+ * Serves the worker over MCP Streamable HTTP at `/mcp` (sessions via `Mcp-Session-Id`), plus
+ * `GET /health` for probes. Bound to loopback it checks `Host` against DNS rebinding.
+ */
+export async function serveHttp(worker: PreparedWorker, log: Logger, options: HttpServeOptions): Promise<RunningHttpTransport> {
+  const maxSessions = options.maxSessions ?? 1_000;
+  const sessionIdleMs = options.sessionIdleMs ?? 10 * 60_000;
+  const sessions = new Map<string, Session>();
+  const loopback = LOOPBACK_HOSTS.has(options.host);
+  let allowedHosts: string[] = [];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && req.method === 'GET') {
+      const report = await worker.health();
+      sendJson(res, report.status === 'down' ? 503 : 200, report);
+      return;
+    }
+    if (path !== '/mcp') {
+      sendJson(res, 404, { error: `no route ${req.method} ${path}; MCP is served at /mcp` });
+      return;
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session) {
+        sendRpcError(res, 404, -32001, 'Session not found: initialize a new session');
+        return;
+      }
+      session.lastSeen = Date.now();
+      await session.transport.handleRequest(req, res);
+      return;
+    }
+    if (req.method !== 'POST') {
+      sendRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      return;
+    }
+    if (sessions.size >= maxSessions) {
+      res.setHeader('Retry-After', '5');
+      sendRpcError(res, 503, -32000, `too many sessions (${maxSessions}); close idle sessions with DELETE /mcp`);
+      return;
+    }
+    const server = worker.createServer();
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      enableDnsRebindingProtection: loopback,
+      allowedHosts,
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, lastSeen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  };
+
+  const httpServer = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: error }, 'http request failed');
+      if (!res.headersSent) sendRpcError(res, 500, -32603, 'Internal error');
+      else res.end();
+    });
+  });
+
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - sessionIdleMs;
+    for (const [id, session] of sessions) {
+      if (session.lastSeen < cutoff) {
+        sessions.delete(id);
+        void session.transport.close();
+      }
+    }
+  }, Math.min(sessionIdleMs, 60_000));
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  allowedHosts = [...LOOPBACK_HOSTS].flatMap((h) => [h, `${h}:${port}`, `[${h}]:${port}`]);
+  log.info({ transport: 'http', host: options.host, port }, 'worker listening on Streamable HTTP at /mcp');
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  return {
+    port,
+    closed,
+    close: async () => {
+      clearInterval(sweeper);
+      await Promise.allSettled([...sessions.values()].map((s) => s.transport.close()));
+      sessions.clear();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      resolveClosed();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function sendRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
+}
