@@ -18,6 +18,11 @@ export const WorkerMethods = {
 export const MetaKeys = {
   /** On a request: the gateway's request id, logged by the worker. Echoed back on the result. */
   requestId: 'mcpgw/requestId',
+  /**
+   * On a request: the caller reads `structuredContent` only, so the worker may leave `content`
+   * empty instead of repeating the data as JSON text (halves what large results cost to move).
+   */
+  structuredOnly: 'mcpgw/structuredOnly',
   /** On a tool definition: the tool's declared token cost. */
   tokenCost: 'mcpgw/tokenCost',
   /** On an `isError` result: a ToolErrorInfo describing what went wrong. */

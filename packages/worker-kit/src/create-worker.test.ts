@@ -48,7 +48,7 @@ const wait = tool({
   input: z.object({}),
   tokenCost: 1,
   handler: (_args, ctx) =>
-    new Promise((_resolve, reject) => {
+    new Promise<never>((_resolve, reject) => {
       ctx.signal.addEventListener('abort', () => {
         ctx.deps.aborted++;
         reject(new ToolError('failed', 'cancelled'));

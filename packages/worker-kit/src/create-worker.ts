@@ -256,7 +256,7 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
       const data = await tool.definition.handler(parsed.data, ctx);
       if (tokens !== undefined) resultMeta[MetaKeys.tokensUsed] = tokens;
       return {
-        content: [{ type: 'text', text: JSON.stringify(data) }],
+        content: meta?.[MetaKeys.structuredOnly] === true ? [] : [{ type: 'text', text: JSON.stringify(data) }],
         structuredContent: data,
         ...(hasKeys(resultMeta) ? { _meta: resultMeta } : {}),
       };

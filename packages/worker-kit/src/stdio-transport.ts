@@ -1,6 +1,6 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Logger } from 'pino';
 import type { PreparedWorker } from './create-worker.js';
+import { StdioLineTransport } from './stdio-line-transport.js';
 
 /** A running transport that can be stopped. */
 export interface RunningTransport {
@@ -15,14 +15,13 @@ export interface RunningTransport {
  */
 export async function serveStdio(worker: PreparedWorker, log: Logger): Promise<RunningTransport> {
   const server = worker.createServer();
-  const transport = new StdioServerTransport();
+  const transport = new StdioLineTransport();
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  process.stdin.once('end', () => {
+  transport.onclose = () => {
     log.info('stdin closed by the client');
     resolveClosed();
-  });
-  transport.onclose = () => resolveClosed();
+  };
   await server.connect(transport);
   log.info({ transport: 'stdio' }, 'worker listening on stdio');
   return {

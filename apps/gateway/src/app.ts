@@ -1,0 +1,59 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config.js';
+import './fastify-types.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
+import { createLogger } from './logger.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { genReqId, requestIdPlugin } from './plugins/request-id.js';
+import { workersPlugin } from './plugins/workers.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { executeRoutes } from './routes/execute.js';
+import { healthRoutes } from './routes/health.js';
+import { rpcRoutes } from './routes/rpc.js';
+
+export interface BuildOptions {
+  /** A logger to use instead of one built from the config (tests capture output this way). */
+  logger?: Logger;
+}
+
+/**
+ * Builds the gateway: plugins, routes, and the worker pool (workers are started, their manifests
+ * registered). Never listens: server.ts does, and tests use `app.inject()`.
+ */
+export async function buildApp(config: GatewayConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (options.logger ?? createLogger(config)) as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId,
+    requestIdHeader: false,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // A line per request costs more than the call itself at high rates: only at debug/trace.
+      // Failures are logged where they happen, at every level.
+      disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    childLoggerFactory: lazyChildLoggerFactory,
+    trustProxy: false,
+  });
+  app.decorate('config', config);
+  app.decorate('shuttingDown', false);
+  app.addHook('preClose', async () => {
+    app.shuttingDown = true;
+  });
+
+  await app.register(requestIdPlugin);
+  await app.register(jsonBodyPlugin, { maxDepth: config.jsonMaxDepth });
+  await app.register(errorHandlerPlugin);
+  await app.register(metricsPlugin);
+  await app.register(workersPlugin);
+  await app.register(healthRoutes);
+  await app.register(catalogRoutes);
+  await app.register(executeRoutes);
+  await app.register(rpcRoutes);
+  return app;
+}

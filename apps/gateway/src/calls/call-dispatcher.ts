@@ -1,0 +1,131 @@
+import {
+  GatewayError,
+  MetaKeys,
+  errorNameForToolError,
+  matchCommand,
+  parseSlashCommand,
+  toolErrorInfoSchema,
+  type CallMetadata,
+  type SuccessEnvelope,
+} from '@mcpgw/protocol';
+import type { Endpoint, GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { ServiceRegistry } from '../registry/service-registry.js';
+import type { CallControl } from '../workers/call-control.js';
+import type { ToolCallResult } from '../workers/worker-handle.js';
+import type { GatewayLogger } from '../logger.js';
+
+/** One tool call, however it arrived (JSON-RPC or slash command). */
+export interface CallRequest {
+  service: string;
+  /** A tool name or an operation alias (`list-tables`). */
+  tool: string;
+  arguments: Record<string, unknown>;
+  requestId: string;
+  /** Cancelled when the client goes away, or by the breaker on timeout. */
+  control: CallControl;
+  /** `performance.now()` when the HTTP request arrived. */
+  startedAt: number;
+  endpoint: Endpoint;
+}
+
+/** Labels used when a call fails before its service or tool is known. */
+const UNKNOWN = '_unknown';
+
+/**
+ * The one path from a resolved call to a worker and back: registry lookup, breaker, worker,
+ * result → envelope, metrics. `/mcp/rpc` and `/mcp/execute` both come through here.
+ */
+export class CallDispatcher {
+  constructor(
+    private readonly registry: ServiceRegistry,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: GatewayLogger,
+  ) {}
+
+  /** Calls a tool and returns the success envelope; throws a GatewayError otherwise. */
+  async call(request: CallRequest): Promise<SuccessEnvelope> {
+    let service = UNKNOWN;
+    let tool = UNKNOWN;
+    try {
+      const entry = this.registry.require(request.service);
+      service = entry.name;
+      const descriptor = this.registry.resolveTool(entry, request.tool);
+      tool = descriptor.name;
+      const result = await entry.handle.callTool({
+        tool,
+        arguments: request.arguments,
+        requestId: request.requestId,
+        control: request.control,
+      });
+      const meta = result._meta;
+      if (result.isError) throw toolError(service, tool, result);
+      const reported = meta?.[MetaKeys.tokensUsed];
+      const tokensUsed = typeof reported === 'number' && reported >= 0 ? reported : descriptor.tokenCost;
+      const metadata: CallMetadata = {
+        executionTime: elapsedMs(request.startedAt),
+        tokensUsed,
+        service,
+        tool,
+        requestId: request.requestId,
+      };
+      const extra = meta?.[MetaKeys.metadata] as { embedded?: unknown; sandbox?: unknown } | undefined;
+      if (extra?.embedded === true) metadata.embedded = true;
+      if (extra?.sandbox === true) metadata.sandbox = true;
+      const series = this.metrics.forTool(service, tool);
+      series.durationSuccess.observe((performance.now() - request.startedAt) / 1000);
+      series.success.inc();
+      series.connectorSuccess.inc();
+      series.tokens.inc(tokensUsed);
+      return { status: 'success', data: result.structuredContent ?? { content: result.content ?? [] }, metadata };
+    } catch (error) {
+      const name = error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR';
+      if (service !== UNKNOWN) {
+        const series = this.metrics.forTool(service, tool);
+        series.durationError.observe((performance.now() - request.startedAt) / 1000);
+        series.error.inc();
+        series.connectorError.inc();
+        this.metrics.connectorErrors.labels(service, name).inc();
+      }
+      if (!(error instanceof GatewayError)) {
+        this.log.error({ err: error, requestId: request.requestId, service, tool }, 'call failed unexpectedly');
+      }
+      throw error;
+    }
+  }
+
+  /** Parses a slash command and calls the tool it names; `extra` arguments override the command's. */
+  async execute(command: string, extra: Record<string, unknown> | undefined, base: Omit<CallRequest, 'service' | 'tool' | 'arguments'>): Promise<SuccessEnvelope> {
+    const parsed = parseSlashCommand(command);
+    const entry = this.registry.require(parsed.service);
+    if (!entry.manifest) {
+      throw new GatewayError('WORKER_UNAVAILABLE', `${entry.name} is starting; its commands are not known yet`, {
+        retryAfterSeconds: 1,
+        data: { service: entry.name },
+      });
+    }
+    const match = matchCommand(entry.commands, parsed, (tool) => entry.tools.get(tool)?.inputSchema);
+    return this.call({ ...base, service: entry.name, tool: match.command.tool, arguments: { ...match.arguments, ...extra } });
+  }
+
+}
+
+function toolError(service: string, tool: string, result: ToolCallResult): GatewayError {
+  const info = toolErrorInfoSchema.safeParse(result._meta?.[MetaKeys.error]);
+  if (info.success) {
+    const { kind, message, issues, missing, retryAfter } = info.data;
+    return new GatewayError(errorNameForToolError(kind), message, {
+      data: { service, tool, kind, ...(issues ? { issues } : {}), ...(missing ? { missing } : {}) },
+      ...(retryAfter === undefined ? {} : { retryAfterSeconds: retryAfter }),
+    });
+  }
+  // A worker not built with the kit: use its text.
+  const text = (result.content ?? [])
+    .map((c) => (c && typeof c === 'object' && (c as { type?: unknown }).type === 'text' ? String((c as { text?: unknown }).text) : ''))
+    .join(' ')
+    .trim();
+  return new GatewayError('TOOL_FAILED', text.slice(0, 2_000) || `${service}.${tool} reported an error`, { data: { service, tool } });
+}
+
+function elapsedMs(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 100) / 100;
+}

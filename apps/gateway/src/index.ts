@@ -1,0 +1,3 @@
+export { buildApp, type BuildOptions } from './app.js';
+export { loadConfig, ConfigError, envSchema, GATEWAY_VERSION, type GatewayConfig } from './config.js';
+export { BUILTIN_WORKERS } from './workers/builtin-workers.js';

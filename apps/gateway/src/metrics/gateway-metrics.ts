@@ -1,0 +1,202 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Where a call entered the gateway: bounded label values only. */
+export type Endpoint = 'rpc' | 'execute';
+
+/** Pre-bound series for one service's tool. */
+export interface ToolSeries {
+  durationSuccess: ReturnType<Histogram<'service' | 'tool' | 'status'>['labels']>;
+  durationError: ReturnType<Histogram<'service' | 'tool' | 'status'>['labels']>;
+  success: ReturnType<Counter<'service' | 'tool' | 'status'>['labels']>;
+  error: ReturnType<Counter<'service' | 'tool' | 'status'>['labels']>;
+  tokens: ReturnType<Counter<'service' | 'tool'>['labels']>;
+  connectorSuccess: ReturnType<Counter<'service' | 'status'>['labels']>;
+  connectorError: ReturnType<Counter<'service' | 'status'>['labels']>;
+}
+
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Every metric the gateway exports, in its own registry (one per app, so tests can build several).
+ * Label values are always from a bounded set: registered service and tool names, error names,
+ * route templates. Never raw paths, never caller-supplied strings.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly operationDuration = new Histogram({
+    name: 'mcp_operation_duration_seconds',
+    help: 'Duration of tool calls through the gateway, from receipt to the worker answer.',
+    labelNames: ['service', 'tool', 'status'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly operations = new Counter({
+    name: 'mcp_operation_total',
+    help: 'Tool calls through the gateway by outcome (status: success or error).',
+    labelNames: ['service', 'tool', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenUsage = new Counter({
+    name: 'mcp_token_usage_total',
+    help: 'Tokens used by successful tool calls (declared token cost, or what the tool reported).',
+    labelNames: ['service', 'tool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolSize = new Gauge({
+    name: 'mcp_connection_pool_size',
+    help: 'Connections open in each worker upstream pool (from the last health check).',
+    labelNames: ['service', 'pool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolIdle = new Gauge({
+    name: 'mcp_connection_pool_idle',
+    help: 'Idle connections in each worker upstream pool (from the last health check).',
+    labelNames: ['service', 'pool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly poolWaiting = new Gauge({
+    name: 'mcp_connection_pool_waiting',
+    help: 'Queries waiting for a connection in each worker upstream pool (from the last health check).',
+    labelNames: ['service', 'pool'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly requests = new Counter({
+    name: 'mcp_requests_total',
+    help: 'Calls received: JSON-RPC methods on /mcp/rpc (each batch member counts) and slash commands on /mcp/execute.',
+    labelNames: ['endpoint', 'method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requestsFailed = new Counter({
+    name: 'mcp_requests_failed_total',
+    help: 'Calls answered with an error, by endpoint and error name (see docs/errors.md).',
+    labelNames: ['endpoint', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connectorHealthy = new Gauge({
+    name: 'mcp_connector_healthy',
+    help: '1 when the service worker is up and reports ok or degraded; 0 when down, unconfigured or not running.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connectorRequests = new Counter({
+    name: 'mcp_connector_requests_total',
+    help: 'Calls forwarded to each service worker, by outcome (success or error).',
+    labelNames: ['service', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly connectorErrors = new Counter({
+    name: 'mcp_connector_errors_total',
+    help: 'Failed calls per service worker, by error name.',
+    labelNames: ['service', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerState = new Gauge({
+    name: 'mcp_circuit_breaker_state',
+    help: 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakerOpened = new Counter({
+    name: 'mcp_circuit_breaker_opened_total',
+    help: 'Times each service breaker opened.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly workerRestarts = new Counter({
+    name: 'mcp_worker_restarts_total',
+    help: 'Times each worker process was started again after exiting or failing to start.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly workerUp = new Gauge({
+    name: 'mcp_worker_up',
+    help: '1 while the worker process is running and has completed its handshake.',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  readonly workerInFlight = new Gauge({
+    name: 'mcp_worker_in_flight',
+    help: 'Calls in flight to each worker (sampled at scrape time).',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly toolSeries = new Map<string, Map<string, ToolSeries>>();
+  private readonly httpSeries = new Map<string, ReturnType<Histogram<'method' | 'route' | 'status_code'>['labels']>>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * The series of one tool, bound once: the hot path then does no label hashing. Only called with
+   * registered service and tool names (or the fixed `_unknown`), so the cache stays bounded.
+   */
+  forTool(service: string, tool: string): ToolSeries {
+    let byTool = this.toolSeries.get(service);
+    if (!byTool) {
+      byTool = new Map();
+      this.toolSeries.set(service, byTool);
+    }
+    let series = byTool.get(tool);
+    if (!series) {
+      series = {
+        durationSuccess: this.operationDuration.labels(service, tool, 'success'),
+        durationError: this.operationDuration.labels(service, tool, 'error'),
+        success: this.operations.labels(service, tool, 'success'),
+        error: this.operations.labels(service, tool, 'error'),
+        tokens: this.tokenUsage.labels(service, tool),
+        connectorSuccess: this.connectorRequests.labels(service, 'success'),
+        connectorError: this.connectorRequests.labels(service, 'error'),
+      };
+      byTool.set(tool, series);
+    }
+    return series;
+  }
+
+  /** Records one HTTP request (route is the template, never the raw path). */
+  observeHttp(method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${route} ${statusCode}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = this.httpDuration.labels(method, route, String(statusCode));
+      this.httpSeries.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
+  /** Initialises a service's series at zero so dashboards show it before its first call. */
+  registerService(service: string): void {
+    this.breakerState.labels(service).set(0);
+    this.breakerOpened.labels(service).inc(0);
+    this.workerRestarts.labels(service).inc(0);
+    this.workerUp.labels(service).set(0);
+    this.connectorHealthy.labels(service).set(0);
+    this.connectorRequests.labels(service, 'success').inc(0);
+    this.connectorRequests.labels(service, 'error').inc(0);
+  }
+}

@@ -1,0 +1,185 @@
+import { GatewayError, errorSpecByCode } from '@mcpgw/protocol';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import { requireJsonBody } from '../plugins/json-body.js';
+import { resolveError, rpcErrorObject } from '../http/error-response.js';
+import { describeService, summarizeService } from '../registry/service-view.js';
+import { CallControl } from '../workers/call-control.js';
+
+interface RpcContext {
+  request: FastifyRequest;
+  startedAt: number;
+  /** One per mcp.execute call, cancelled if the client disconnects. */
+  controls: CallControl[];
+}
+
+const METHODS = ['mcp.execute', 'mcp.listServices', 'mcp.describeService'] as const;
+const RESERVED_PARAMS = new Set(['service', 'operation', 'tool', 'arguments']);
+
+/**
+ * `POST /mcp/rpc`: JSON-RPC 2.0 (json-rpc-2.0 library for dispatch and response objects) with
+ * batches and notifications exactly as the spec says. A single request's error also sets the
+ * HTTP status from the error table; a batch is always 200 with one answer per request.
+ */
+export const rpcRoutes: FastifyPluginAsync = async (app) => {
+  const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
+  // Method wrappers throw JSONRPCErrorException with our code and data; anything else is a bug.
+  server.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
+    if (error instanceof JSONRPCErrorException) return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
+    const { code, message, data } = rpcErrorObject(resolveError(error, 'unknown', app.log));
+    return createJSONRPCErrorResponse(id, code, message, data);
+  };
+
+  const method = <P>(name: (typeof METHODS)[number], fn: (params: P, ctx: RpcContext) => Promise<unknown> | unknown): void => {
+    server.addMethod(name, async (params, ctx) => {
+      try {
+        return await fn(params as P, ctx);
+      } catch (error) {
+        const resolved = resolveError(error, ctx.request.id, ctx.request.log);
+        const { code, message, data } = rpcErrorObject(resolved);
+        throw new JSONRPCErrorException(message, code, data);
+      }
+    });
+  };
+
+  method<unknown>('mcp.execute', (params, ctx) => {
+    const { service, tool, arguments: args } = executeParams(params);
+    const control = new CallControl();
+    ctx.controls.push(control);
+    return app.dispatcher.call({ service, tool, arguments: args, requestId: ctx.request.id, control, startedAt: ctx.startedAt, endpoint: 'rpc' });
+  });
+
+  method<unknown>('mcp.listServices', () => ({ services: app.registry.list().map(summarizeService) }));
+
+  method<unknown>('mcp.describeService', (params) => {
+    const p = params as { service?: unknown; name?: unknown } | undefined;
+    const name = p?.service ?? p?.name;
+    if (typeof name !== 'string') {
+      throw new GatewayError('INVALID_PARAMS', 'mcp.describeService takes {"service": "<name>"}', { data: { issues: [{ path: 'service', message: 'required string' }] } });
+    }
+    return describeService(app.registry.require(name));
+  });
+
+  const answer = async (item: unknown, ctx: RpcContext): Promise<JSONRPCResponse | null> => {
+    const problem = invalidRequest(item);
+    const id = validId(item);
+    if (problem) {
+      app.metrics.requestsFailed.labels('rpc', 'INVALID_REQUEST').inc();
+      return createJSONRPCErrorResponse(id ?? null, -32600, problem, { name: 'INVALID_REQUEST' });
+    }
+    const request = item as { method: string; id?: unknown };
+    const known = server.hasMethod(request.method);
+    app.metrics.requests.labels('rpc', known ? request.method : 'unknown').inc();
+    if (!known) {
+      app.metrics.requestsFailed.labels('rpc', 'METHOD_NOT_FOUND').inc();
+      if (request.id === undefined) return null;
+      return createJSONRPCErrorResponse(id ?? null, -32601, `method "${String(request.method).slice(0, 64)}" does not exist; methods: ${METHODS.join(', ')}`, {
+        name: 'METHOD_NOT_FOUND',
+        methods: [...METHODS],
+      });
+    }
+    const response = (await server.receive(item as Parameters<typeof server.receive>[0], ctx)) as JSONRPCResponse | null;
+    if (response && 'error' in response && response.error) {
+      const name = (response.error.data as { name?: string } | undefined)?.name ?? 'INTERNAL_ERROR';
+      app.metrics.requestsFailed.labels('rpc', name).inc();
+    }
+    return response;
+  };
+
+  app.setErrorHandler((error, request, reply) => {
+    // Body-level failures (parse error, too large, wrong media type): one JSON-RPC error, id null.
+    const resolved = resolveError(error, request.id, request.log);
+    app.metrics.requestsFailed.labels('rpc', resolved.spec.name).inc();
+    if (resolved.retryAfterSeconds !== undefined) void reply.header('retry-after', String(resolved.retryAfterSeconds));
+    void reply.code(resolved.spec.httpStatus).send(createJSONRPCErrorResponse(null, resolved.spec.code, resolved.message, rpcErrorObject(resolved).data));
+  });
+
+  app.post('/mcp/rpc', async (request, reply) => {
+    const startedAt = performance.now();
+    const body = requireJsonBody(request.body, request.headers['content-type']);
+    const ctx: RpcContext = { request, startedAt, controls: [] };
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) {
+        const cancelled = new GatewayError('REQUEST_CANCELLED', 'the client closed the connection');
+        for (const control of ctx.controls) control.cancel(cancelled);
+      }
+    });
+
+    if (Array.isArray(body)) {
+      if (body.length === 0) throw new GatewayError('INVALID_REQUEST', 'empty batch: send at least one request');
+      const max = app.config.rpcMaxBatch;
+      if (body.length > max) {
+        throw new GatewayError('INVALID_REQUEST', `a batch holds at most ${max} requests (RPC_MAX_BATCH); this one has ${body.length}`);
+      }
+      const responses = (await Promise.all(body.map((item) => answer(item, ctx)))).filter((r) => r !== null);
+      if (responses.length === 0) return reply.code(204).send();
+      return reply.code(200).send(responses);
+    }
+
+    const response = await answer(body, ctx);
+    if (!response) return reply.code(204).send();
+    if ('error' in response && response.error) {
+      const spec = errorSpecByCode(response.error.code);
+      const retryAfter = (response.error.data as { retryAfter?: unknown } | undefined)?.retryAfter;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+      return reply.code(spec?.httpStatus ?? 500).send(response);
+    }
+    return reply.send(response);
+  });
+};
+
+function invalidRequest(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return 'each request must be a JSON object';
+  const r = item as Record<string, unknown>;
+  if (r['jsonrpc'] !== '2.0') return 'invalid request: "jsonrpc" must be "2.0"';
+  if (typeof r['method'] !== 'string' || r['method'] === '') return 'invalid request: "method" must be a non-empty string';
+  if ('id' in r && !(typeof r['id'] === 'string' || typeof r['id'] === 'number' || r['id'] === null)) {
+    return 'invalid request: "id" must be a string, a number or null';
+  }
+  if ('params' in r && (r['params'] === null || typeof r['params'] !== 'object')) {
+    return 'invalid request: "params" must be an object or an array';
+  }
+  return undefined;
+}
+
+function validId(item: unknown): string | number | null | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  const id = (item as { id?: unknown }).id;
+  return typeof id === 'string' || typeof id === 'number' || id === null ? id : undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Reads `{service, tool, arguments}` or the seed's `{service, operation, ...arguments}` (hot path: no allocation but the result). */
+function executeParams(params: unknown): { service: string; tool: string; arguments: Record<string, unknown> } {
+  if (isObject(params)) {
+    const { service, tool, operation } = params;
+    if (typeof service === 'string' && service !== '') {
+      if (typeof tool === 'string' && tool !== '') {
+        const given = params['arguments'];
+        if (given === undefined) return { service, tool, arguments: {} };
+        if (isObject(given)) return { service, tool, arguments: given };
+      } else if (tool === undefined && typeof operation === 'string' && operation !== '') {
+        const args: Record<string, unknown> = {};
+        for (const key of Object.keys(params)) if (!RESERVED_PARAMS.has(key)) args[key] = params[key];
+        if (isObject(params['arguments'])) Object.assign(args, params['arguments']);
+        return { service, tool: operation, arguments: args };
+      }
+    }
+  }
+  throw invalidExecuteParams(params);
+}
+
+function invalidExecuteParams(params: unknown): GatewayError {
+  const usage = 'mcp.execute takes {"service", "tool", "arguments"} or {"service", "operation", ...arguments}';
+  if (!isObject(params)) return new GatewayError('INVALID_PARAMS', `${usage}; params must be an object`);
+  const issues: { path: string; message: string }[] = [];
+  if (typeof params['service'] !== 'string' || params['service'] === '') issues.push({ path: 'service', message: 'required string' });
+  const tool = params['tool'] ?? params['operation'];
+  if (typeof tool !== 'string' || tool === '') issues.push({ path: 'tool', message: 'required string (or "operation")' });
+  if (params['tool'] !== undefined && params['arguments'] !== undefined && !isObject(params['arguments'])) {
+    issues.push({ path: 'arguments', message: 'must be an object' });
+  }
+  return new GatewayError('INVALID_PARAMS', `${usage}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { data: { issues } });
+}

@@ -1,0 +1,317 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import {
+  GatewayError,
+  SUPPORTED_MANIFEST_VERSIONS,
+  WorkerMethods,
+  serviceManifestSchema,
+  type ServiceManifest,
+} from '@mcpgw/protocol';
+import type { CallControl } from './call-control.js';
+import type { WorkerSpec } from './worker-spec.js';
+import type { GatewayLogger } from '../logger.js';
+
+/** A JSON-RPC error answered by the worker itself. */
+export class WorkerRpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message);
+    this.name = 'WorkerRpcError';
+  }
+}
+
+export interface RequestOptions {
+  /** Cancelling sends `notifications/cancelled` to the worker and rejects with the reason. */
+  control?: CallControl;
+  /** Rejects with WORKER_TIMEOUT (and cancels in the worker) after this long. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  cleanup: (() => void) | undefined;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A line longer than this from a worker is a protocol violation (and a memory risk). */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The gateway's side of one worker: a child process speaking MCP (newline-delimited JSON-RPC) over
+ * stdio, with many requests in flight, matched by id. Deliberately small: the SDK's Client validates
+ * every message with zod, which costs the gateway's main thread about twice as much per call
+ * (measured in bench/, see docs/performance.md); workers still use the SDK's server.
+ */
+export class StdioConnection {
+  readonly pid: number;
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<ExitInfo>;
+  private manifestValue: ServiceManifest | undefined;
+  private readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private buffer = '';
+  private corked = false;
+  private exitInfo: ExitInfo | undefined;
+  private closing = false;
+
+  private constructor(
+    private readonly spec: WorkerSpec,
+    private readonly log: GatewayLogger,
+  ) {
+    this.child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.pid = this.child.pid ?? -1;
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        this.failPending();
+        resolve(this.exitInfo);
+      });
+    });
+    this.child.once('error', (error) => {
+      // spawn failed (ENOENT, EACCES): there will be no 'exit' event carrying a code.
+      this.log.error({ err: error, service: spec.name }, 'could not start worker process');
+      if (!this.exitInfo) this.child.emit('exit', 127, null);
+    });
+    this.child.stdin.on('error', () => {
+      // EPIPE when the worker died; the exit handler reports it.
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.onData(chunk));
+  }
+
+  /**
+   * Starts the worker process and completes the MCP handshake (initialize, initialized) and the
+   * gateway's manifest request. Kills the process and throws if any step fails or takes too long.
+   */
+  static async open(spec: WorkerSpec, log: GatewayLogger, options: { startTimeoutMs: number; clientVersion: string }): Promise<StdioConnection> {
+    const connection = new StdioConnection(spec, log);
+    const timeoutMs = options.startTimeoutMs;
+    try {
+      const init = (await connection.request(
+        'initialize',
+        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-gateway', version: options.clientVersion } },
+        { timeoutMs },
+      )) as { protocolVersion?: unknown };
+      if (typeof init.protocolVersion !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(init.protocolVersion)) {
+        throw new Error(`worker ${spec.name} speaks MCP protocol ${String(init.protocolVersion)}, which the gateway does not support`);
+      }
+      connection.notify('notifications/initialized');
+      const raw = await connection.request(WorkerMethods.manifest, {}, { timeoutMs });
+      const parsed = serviceManifestSchema.safeParse(raw);
+      if (!parsed.success) throw new Error(`worker ${spec.name} sent an invalid manifest: ${parsed.error.message}`);
+      if (!SUPPORTED_MANIFEST_VERSIONS.includes(parsed.data.manifestVersion)) {
+        throw new Error(`worker ${spec.name} speaks manifest version ${parsed.data.manifestVersion}; supported: ${SUPPORTED_MANIFEST_VERSIONS.join(', ')}`);
+      }
+      if (parsed.data.name !== spec.name) {
+        throw new Error(`worker started as "${spec.name}" calls itself "${parsed.data.name}"`);
+      }
+      connection.manifestValue = parsed.data;
+      return connection;
+    } catch (error) {
+      await connection.close(0);
+      throw error;
+    }
+  }
+
+  get manifest(): ServiceManifest {
+    return this.manifestValue!;
+  }
+
+  /** Requests currently awaiting an answer. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === undefined && !this.closing;
+  }
+
+  /** Sends a request and resolves with its result; rejects with WorkerRpcError or a GatewayError. */
+  request(method: string, params: Record<string, unknown>, options: RequestOptions = {}): Promise<unknown> {
+    if (!this.alive) return Promise.reject(this.unavailable());
+    const { control, timeoutMs } = options;
+    if (control?.reason) return Promise.reject(control.reason);
+    const id = this.nextId++;
+    const line = `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}\n`;
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { resolve, reject, cleanup: undefined };
+      if (control || timeoutMs !== undefined) {
+        let timer: NodeJS.Timeout | undefined;
+        const cancel = (error: GatewayError): void => {
+          if (!this.pending.delete(id)) return;
+          entry.cleanup?.();
+          this.notify('notifications/cancelled', { requestId: id, reason: error.message });
+          reject(error);
+        };
+        control?.onCancel(cancel);
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(
+            () => cancel(new GatewayError('WORKER_TIMEOUT', `${this.spec.name} did not answer ${method} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }
+        entry.cleanup = () => {
+          if (timer) clearTimeout(timer);
+          control?.onCancel(undefined);
+        };
+      }
+      this.pending.set(id, entry);
+      this.write(line);
+    });
+  }
+
+  /** Sends a notification (no answer expected). */
+  notify(method: string, params?: Record<string, unknown>): void {
+    if (!this.alive) return;
+    this.write(JSON.stringify(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }) + '\n');
+  }
+
+  /**
+   * Stops the worker: closes its stdin (a worker-kit worker exits on that), then SIGTERM after
+   * `graceMs`, then SIGKILL. Calls still in flight are rejected with SHUTTING_DOWN.
+   */
+  async close(graceMs: number): Promise<ExitInfo> {
+    if (this.exitInfo) return this.exitInfo;
+    this.closing = true;
+    this.child.stdin.end();
+    const exited = this.exited;
+    if (await settlesWithin(exited, graceMs)) return exited;
+    this.child.kill('SIGTERM');
+    if (await settlesWithin(exited, 2_000)) return exited;
+    this.child.kill('SIGKILL');
+    return exited;
+  }
+
+  /** Kills the process at once (tests use this to simulate a crash). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child.kill(signal);
+  }
+
+  private write(line: string): void {
+    // Coalesce everything written during one event-loop turn (many sockets' requests) into one
+    // writev: syscalls dominate the cost of a call on small machines.
+    if (!this.corked) {
+      this.corked = true;
+      this.child.stdin.cork();
+      setImmediate(this.uncork);
+    }
+    this.child.stdin.write(line);
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.child.stdin.uncork();
+  };
+
+  private onData(chunk: string): void {
+    let newline = chunk.indexOf('\n');
+    if (newline === -1) {
+      this.buffer += chunk;
+      if (this.buffer.length > MAX_LINE_BYTES) this.protocolViolation('a message longer than 64 MiB');
+      return;
+    }
+    let start = 0;
+    if (this.buffer) {
+      const line = this.buffer + chunk.slice(0, newline);
+      this.buffer = '';
+      this.onLine(line);
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
+    }
+    while (newline !== -1) {
+      if (newline > start) this.onLine(chunk.slice(start, newline));
+      start = newline + 1;
+      newline = chunk.indexOf('\n', start);
+    }
+    if (start < chunk.length) this.buffer = chunk.slice(start);
+  }
+
+  private onLine(line: string): void {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      // A worker must write only MCP messages to stdout; log (truncated) and go on.
+      this.log.warn({ service: this.spec.name, line: line.slice(0, 200) }, 'worker wrote a non-JSON line to stdout');
+      return;
+    }
+    if (message === null || typeof message !== 'object') return;
+    const id = message['id'];
+    if (typeof id === 'number' && message['method'] === undefined) {
+      const entry = this.pending.get(id);
+      if (!entry) return; // answered after a timeout or cancellation
+      this.pending.delete(id);
+      entry.cleanup?.();
+      const error = message['error'] as { code?: unknown; message?: unknown; data?: unknown } | undefined;
+      if (error) {
+        entry.reject(new WorkerRpcError(typeof error.code === 'number' ? error.code : -32603, String(error.message ?? 'worker error'), error.data));
+      } else if ('result' in message) {
+        entry.resolve(message['result']);
+      } else {
+        entry.reject(new GatewayError('WORKER_PROTOCOL_ERROR', `${this.spec.name} answered without result or error`));
+      }
+      return;
+    }
+    const method = message['method'];
+    if (typeof method !== 'string') return;
+    if (id !== undefined) {
+      // A request from the worker to us. Only ping is meaningful for a gateway connection.
+      const reply = method === 'ping'
+        ? { jsonrpc: '2.0', id, result: {} }
+        : { jsonrpc: '2.0', id, error: { code: -32601, message: `the gateway does not answer ${method} on worker connections` } };
+      this.write(JSON.stringify(reply) + '\n');
+      return;
+    }
+    if (method === 'notifications/message') {
+      const params = message['params'] as { level?: string; data?: unknown } | undefined;
+      this.log.info({ service: this.spec.name, level: params?.level, data: params?.data }, 'worker log message');
+    }
+  }
+
+  private protocolViolation(what: string): void {
+    this.log.error({ service: this.spec.name }, `worker sent ${what}; killing it`);
+    this.buffer = '';
+    this.child.kill('SIGKILL');
+  }
+
+  private failPending(): void {
+    const error = this.closing
+      ? new GatewayError('SHUTTING_DOWN', `${this.spec.name} is shutting down`)
+      : new GatewayError(
+          'WORKER_CRASHED',
+          `${this.spec.name} exited (${this.exitInfo?.signal ?? `code ${this.exitInfo?.code}`}) while the call was in flight; it is being restarted`,
+        );
+    for (const entry of this.pending.values()) {
+      entry.cleanup?.();
+      entry.reject(error);
+    }
+    this.pending.clear();
+  }
+
+  private unavailable(): GatewayError {
+    return this.closing
+      ? new GatewayError('SHUTTING_DOWN', `${this.spec.name} is shutting down`)
+      : new GatewayError('WORKER_UNAVAILABLE', `${this.spec.name} is not running`, { retryAfterSeconds: 1 });
+  }
+}
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

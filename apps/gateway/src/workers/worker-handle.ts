@@ -1,0 +1,270 @@
+import { EventEmitter } from 'node:events';
+import {
+  GatewayError,
+  MetaKeys,
+  WorkerMethods,
+  healthReportSchema,
+  type HealthReport,
+  type ServiceManifest,
+} from '@mcpgw/protocol';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { WorkerBreaker, type BreakerJob, type BreakerState } from './breaker.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
+import { LatencyWindow } from './latency-window.js';
+import { WorkerRpcError, type StdioConnection } from './stdio-connection.js';
+import { Supervisor, type WorkerState } from './supervisor.js';
+import type { WorkerSpec } from './worker-spec.js';
+import type { GatewayLogger } from '../logger.js';
+
+/** The MCP `tools/call` result as the gateway reads it. */
+export interface ToolCallResult {
+  content?: unknown[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  _meta?: Record<string, unknown>;
+}
+
+export interface ToolCallJob extends BreakerJob {
+  tool: string;
+  arguments: Record<string, unknown>;
+  requestId: string;
+}
+
+export interface WorkerHandleEvents {
+  /** The worker (re)started and announced this manifest. */
+  manifest: [manifest: ServiceManifest];
+}
+
+/** What /health/detailed shows about one worker. No secrets: no env, no arguments. */
+export interface WorkerStatus {
+  name: string;
+  state: WorkerState;
+  required: boolean;
+  pid: number | undefined;
+  restarts: number;
+  lastExit: { code: number | null; signal: string | null; at: string } | undefined;
+  lastError: string | undefined;
+  nextRestartInMs: number | undefined;
+  health: HealthReport | undefined;
+  breaker: { state: BreakerState; retryAfterSeconds: number; window: WorkerBreaker<ToolCallJob, ToolCallResult>['stats'] };
+  inFlight: number;
+  queued: number;
+  maxConcurrency: number;
+  latencyMs: ReturnType<LatencyWindow['summary']>;
+}
+
+const HEALTH_TIMEOUT_MS = 5_000;
+
+/**
+ * Everything the gateway holds for one worker: its supervised process, its breaker, its
+ * concurrency gate and its last health report. `callTool` is the one way calls reach the worker.
+ */
+export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
+  readonly name: string;
+  readonly supervisor: Supervisor;
+  readonly breaker: WorkerBreaker<ToolCallJob, ToolCallResult>;
+  readonly gate: ConcurrencyGate;
+  readonly latency = new LatencyWindow(1024);
+  /** The last manifest announced (kept while the worker restarts, so the catalog stays useful). */
+  manifest: ServiceManifest | undefined;
+  health: HealthReport | undefined;
+
+  constructor(
+    readonly spec: WorkerSpec,
+    config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
+    private readonly log: GatewayLogger,
+  ) {
+    super();
+    this.name = spec.name;
+    metrics.registerService(spec.name);
+    this.gate = new ConcurrencyGate(spec.name, config.worker.maxConcurrency, config.worker.maxQueue);
+    this.supervisor = new Supervisor(
+      spec,
+      {
+        baseMs: config.worker.restartBaseMs,
+        maxMs: config.worker.restartMaxMs,
+        startTimeoutMs: config.worker.startTimeoutMs,
+        stopTimeoutMs: config.worker.stopTimeoutMs,
+        clientVersion: config.version,
+      },
+      log,
+    );
+    this.breaker = new WorkerBreaker<ToolCallJob, ToolCallResult>(
+      spec.name,
+      {
+        timeoutMs: config.defaultTimeoutMs,
+        errorThresholdPercentage: config.breaker.errorThresholdPercentage,
+        volumeThreshold: config.breaker.volumeThreshold,
+        resetTimeoutMs: config.breaker.resetTimeoutMs,
+        rollingWindowMs: config.breaker.rollingWindowMs,
+      },
+      (job) => this.forward(job),
+      (state, value) => {
+        metrics.breakerState.labels(spec.name).set(value);
+        if (state === 'open') {
+          metrics.breakerOpened.labels(spec.name).inc();
+          log.warn({ service: spec.name }, 'circuit breaker opened');
+        } else {
+          log.info({ service: spec.name, state }, 'circuit breaker state changed');
+        }
+      },
+    );
+    this.supervisor.on('ready', (connection) => this.onReady(connection));
+    this.supervisor.on('exit', () => {
+      metrics.workerUp.labels(spec.name).set(0);
+      metrics.connectorHealthy.labels(spec.name).set(0);
+    });
+    this.supervisor.on('restart', () => metrics.workerRestarts.labels(spec.name).inc());
+  }
+
+  get state(): WorkerState {
+    return this.supervisor.state;
+  }
+
+  get ready(): boolean {
+    return this.supervisor.connection !== undefined;
+  }
+
+  /** Starts the process; resolves after the first attempt (a failure schedules a restart). */
+  start(): Promise<void> {
+    return this.supervisor.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+    this.breaker.shutdown();
+    this.metrics.workerUp.labels(this.name).set(0);
+  }
+
+  /**
+   * Calls a tool through the breaker and the concurrency gate. Resolves with the MCP result
+   * (including `isError` results); rejects with a GatewayError when the call could not complete.
+   */
+  callTool(job: ToolCallJob): Promise<ToolCallResult> {
+    if (!this.supervisor.connection) return Promise.reject(this.unavailable());
+    return this.breaker.fire(job);
+  }
+
+  /** Asks the worker for its health now and records the answer (gauges included). */
+  async checkHealth(): Promise<HealthReport> {
+    const connection = this.supervisor.connection;
+    let report: HealthReport;
+    if (!connection) {
+      report = { status: 'down', reason: `worker is ${this.state}`, checkedAt: new Date().toISOString() };
+    } else {
+      try {
+        const raw = await connection.request(WorkerMethods.health, {}, { timeoutMs: HEALTH_TIMEOUT_MS });
+        const parsed = healthReportSchema.safeParse(raw);
+        report = parsed.success
+          ? parsed.data
+          : { status: 'down', reason: 'the worker sent an invalid health report', checkedAt: new Date().toISOString() };
+      } catch (error) {
+        report = {
+          status: 'down',
+          reason: error instanceof GatewayError ? error.message : 'health check failed',
+          checkedAt: new Date().toISOString(),
+        };
+      }
+    }
+    this.health = report;
+    this.metrics.connectorHealthy.labels(this.name).set(report.status === 'ok' || report.status === 'degraded' ? 1 : 0);
+    for (const pool of report.pools ?? []) {
+      this.metrics.poolSize.labels(this.name, pool.name).set(pool.size);
+      this.metrics.poolIdle.labels(this.name, pool.name).set(pool.idle);
+      this.metrics.poolWaiting.labels(this.name, pool.name).set(pool.waiting);
+    }
+    return report;
+  }
+
+  status(): WorkerStatus {
+    const connection = this.supervisor.connection;
+    const next = this.supervisor.nextAttemptAt;
+    return {
+      name: this.name,
+      state: this.state,
+      required: this.spec.required,
+      pid: connection?.pid,
+      restarts: this.supervisor.restarts,
+      lastExit: this.supervisor.lastExit,
+      lastError: this.supervisor.lastError,
+      nextRestartInMs: next === undefined ? undefined : Math.max(0, next - Date.now()),
+      health: this.health,
+      breaker: { state: this.breaker.state, retryAfterSeconds: this.breaker.retryAfterSeconds, window: this.breaker.stats },
+      inFlight: this.gate.inFlight,
+      queued: this.gate.queued,
+      maxConcurrency: this.gate.maxConcurrency,
+      latencyMs: this.latency.summary(),
+    };
+  }
+
+  /** Kills the worker process (tests simulate crashes with this). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.supervisor.connection?.kill(signal);
+  }
+
+  private async forward(job: ToolCallJob): Promise<ToolCallResult> {
+    const waiting = this.gate.acquire(job.control);
+    if (waiting) await waiting;
+    const started = performance.now();
+    try {
+      const connection = this.supervisor.connection;
+      if (!connection) throw this.unavailable();
+      const result = await connection.request(
+        'tools/call',
+        { name: job.tool, arguments: job.arguments, _meta: { [MetaKeys.requestId]: job.requestId, [MetaKeys.structuredOnly]: true } },
+        { control: job.control },
+      );
+      this.latency.record(performance.now() - started);
+      return checkResult(this.name, result);
+    } catch (error) {
+      if (error instanceof WorkerRpcError) throw translateRpcError(this.name, job.tool, error);
+      throw error;
+    } finally {
+      this.gate.release();
+    }
+  }
+
+  private onReady(connection: StdioConnection): void {
+    const previous = this.manifest;
+    this.manifest = connection.manifest;
+    this.metrics.workerUp.labels(this.name).set(1);
+    if (previous && toolSignature(previous) !== toolSignature(connection.manifest)) {
+      this.log.warn({ service: this.name }, 'worker restarted with a different set of tools; registry updated');
+    }
+    this.emit('manifest', connection.manifest);
+    void this.checkHealth();
+  }
+
+  private unavailable(): GatewayError {
+    const next = this.supervisor.nextAttemptAt;
+    const retryAfterSeconds = next === undefined ? 1 : Math.max(1, Math.ceil((next - Date.now()) / 1000));
+    const state = this.state;
+    return new GatewayError(
+      state === 'stopping' || state === 'stopped' ? 'SHUTTING_DOWN' : 'WORKER_UNAVAILABLE',
+      state === 'starting' ? `${this.name} is starting` : `${this.name} is ${state}; retry in ${retryAfterSeconds} s`,
+      { retryAfterSeconds, data: { service: this.name, state } },
+    );
+  }
+}
+
+function checkResult(service: string, result: unknown): ToolCallResult {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+    throw new GatewayError('WORKER_PROTOCOL_ERROR', `${service} answered tools/call with something that is not a result object`);
+  }
+  return result as ToolCallResult;
+}
+
+function translateRpcError(service: string, tool: string, error: WorkerRpcError): GatewayError {
+  // -32602 is what MCP servers answer for unknown tools and bad arguments.
+  if (error.code === -32602) return new GatewayError('INVALID_PARAMS', `${service}.${tool}: ${error.message}`, { data: { service, tool } });
+  if (error.code === -32601) return new GatewayError('WORKER_PROTOCOL_ERROR', `${service} does not support tools/call`);
+  return new GatewayError('WORKER_PROTOCOL_ERROR', `${service} failed the call with JSON-RPC error ${error.code}: ${error.message}`, {
+    data: { service, tool },
+  });
+}
+
+function toolSignature(manifest: ServiceManifest): string {
+  return JSON.stringify(manifest.tools.map((t) => [t.name, t.inputSchema]));
+}
