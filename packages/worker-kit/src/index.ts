@@ -7,3 +7,4 @@ export { createWorkerLogger, REDACT_PATHS } from './logger.js';
 export { serveHttp, type HttpServeOptions, type RunningHttpTransport } from './http-transport.js';
 export { serveStdio, type RunningTransport } from './stdio-transport.js';
 export { StdioLineTransport } from './stdio-line-transport.js';
+export type { Logger } from 'pino';

@@ -1,0 +1,85 @@
+import { describe, expect, it } from '@jest/globals';
+import { TEST_WORKER_ENTRY } from '@mcpgw/test-support';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8100,
+      metricsHost: '0.0.0.0',
+      metricsPort: 9090,
+      defaultTimeoutMs: 30_000,
+      logLevel: 'info',
+      logFormat: 'json',
+      bodyLimitBytes: 1_048_576,
+      jsonMaxDepth: 64,
+      rpcMaxBatch: 100,
+      breaker: { volumeThreshold: 10, errorThresholdPercentage: 50 },
+    });
+    expect(config.workers.map((w) => w.name)).toEqual(['postgres']);
+  });
+
+  it('stops start-up naming every bad variable and the expected form', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', LOG_FORMAT: 'xml', BREAKER_VOLUME_THRESHOLD: '3' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT="eighty": expected a whole number/);
+    expect(attempt).toThrow(/LOG_FORMAT="xml"/);
+    expect(attempt).toThrow(/BREAKER_VOLUME_THRESHOLD="3": .*10/);
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(loadConfig({ PORT: '  ', HOST: '' }).port).toBe(8100);
+  });
+
+  it('selects built-in workers and refuses unknown ones', () => {
+    expect(loadConfig({ WORKERS: 'none' }).workers).toEqual([]);
+    expect(() => loadConfig({ WORKERS: 'postgres,oracle' })).toThrow(/WORKERS: unknown worker "oracle"; use all, none, or a list of: postgres/);
+  });
+
+  it('adds EXTRA_WORKERS and checks their form and file', () => {
+    const config = loadConfig({ WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` });
+    expect(config.workers).toEqual([
+      expect.objectContaining({ name: 'echo', command: process.execPath, args: [TEST_WORKER_ENTRY], required: true }),
+    ]);
+    expect(() => loadConfig({ EXTRA_WORKERS: 'Echo=x.js' })).toThrow(/must look like name=path/);
+    expect(() => loadConfig({ EXTRA_WORKERS: 'echo=/nonexistent/worker.js' })).toThrow(/no file at \/nonexistent\/worker.js/);
+    expect(() => loadConfig({ EXTRA_WORKERS: `postgres=${TEST_WORKER_ENTRY}` })).toThrow(/defined twice/);
+  });
+
+  it('marks only REQUIRED_WORKERS as required when set', () => {
+    const config = loadConfig({ EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, REQUIRED_WORKERS: 'echo' });
+    expect(config.workers.map((w) => [w.name, w.required])).toEqual([
+      ['postgres', false],
+      ['echo', true],
+    ]);
+    expect(() => loadConfig({ REQUIRED_WORKERS: 'github' })).toThrow(/REQUIRED_WORKERS: "github" is not a started worker/);
+  });
+
+  it('gives a worker only the base variables, its own prefix and its declared prefixes', () => {
+    const config = loadConfig({
+      PATH: '/usr/bin',
+      LOG_LEVEL: 'warn',
+      POSTGRES_DATABASES: 'sales=postgres://u:p@h/db',
+      DB_POOL_MAX: '3',
+      JWT_SECRET: 'gateway-only-secret-value-000000000',
+      ECHO_SECRET: 'for-echo-only',
+      EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`,
+    });
+    const postgres = config.workers.find((w) => w.name === 'postgres')!;
+    const echo = config.workers.find((w) => w.name === 'echo')!;
+    expect(postgres.env).toEqual({
+      PATH: '/usr/bin',
+      LOG_LEVEL: 'warn',
+      POSTGRES_DATABASES: 'sales=postgres://u:p@h/db',
+      DB_POOL_MAX: '3',
+      MCPGW_SERVICE_NAME: 'postgres',
+    });
+    expect(echo.env).toEqual({ PATH: '/usr/bin', LOG_LEVEL: 'warn', ECHO_SECRET: 'for-echo-only', MCPGW_SERVICE_NAME: 'echo' });
+  });
+
+  it('refuses a restart cap below the restart base', () => {
+    expect(() => loadConfig({ WORKER_RESTART_BASE_MS: '5000', WORKER_RESTART_MAX_MS: '1000' })).toThrow(/WORKER_RESTART_MAX_MS/);
+  });
+});

@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is packages/test-support/{src,dist}/paths.*). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The compiled gateway entry point (tests run after `pnpm build`). */
+export const GATEWAY_ENTRY = `${REPO_ROOT}apps/gateway/dist/server.js`;
+
+/** The compiled test worker (echo, sleep, crash, fail...). */
+export const TEST_WORKER_ENTRY = `${REPO_ROOT}tests/fixtures/test-worker/dist/index.js`;
