@@ -1,4 +1,4 @@
-/** Jest runs TypeScript sources directly (swc, native ESM); workspace packages resolve to src/ via the "source" condition. */
+/** Jest runs TypeScript sources directly (swc, native ESM); workspace packages resolve to src/ via the "mcpgw-source" condition. */
 const ci = process.env.CI === 'true';
 
 export default {
@@ -15,7 +15,7 @@ export default {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testEnvironmentOptions: { customExportConditions: ['source', 'node', 'node-addons'] },
+  testEnvironmentOptions: { customExportConditions: ['mcpgw-source', 'node', 'node-addons'] },
   testMatch: ['<rootDir>/{apps,packages,tests}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Cross-process tests start real processes; keep CPU for them on a 2-core machine.
