@@ -38,6 +38,10 @@ export async function runServer(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     deadline.unref();
+    // Keep-alive connections that finish their last call while we drain would otherwise hold the
+    // server open until the client's idle timeout: close each one as soon as it is idle.
+    const idleCloser = setInterval(() => app.server.closeIdleConnections(), 50);
+    idleCloser.unref();
     app
       .close()
       .then(() => {

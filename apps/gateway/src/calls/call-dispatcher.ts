@@ -28,9 +28,6 @@ export interface CallRequest {
   endpoint: Endpoint;
 }
 
-/** Labels used when a call fails before its service or tool is known. */
-const UNKNOWN = '_unknown';
-
 /**
  * The one path from a resolved call to a worker and back: registry lookup, breaker, worker,
  * result → envelope, metrics. `/mcp/rpc` and `/mcp/execute` both come through here.
@@ -44,13 +41,14 @@ export class CallDispatcher {
 
   /** Calls a tool and returns the success envelope; throws a GatewayError otherwise. */
   async call(request: CallRequest): Promise<SuccessEnvelope> {
-    let service = UNKNOWN;
-    let tool = UNKNOWN;
+    // Lookup failures (unknown service or tool) never reach a worker: they are counted only in
+    // mcp_requests_failed_total by the route, so per-tool series stay bounded to real tools.
+    const entry = this.registry.require(request.service);
+    const descriptor = this.registry.resolveTool(entry, request.tool);
+    const service = entry.name;
+    const tool = descriptor.name;
+    const series = this.metrics.forTool(service, tool);
     try {
-      const entry = this.registry.require(request.service);
-      service = entry.name;
-      const descriptor = this.registry.resolveTool(entry, request.tool);
-      tool = descriptor.name;
       const result = await entry.handle.callTool({
         tool,
         arguments: request.arguments,
@@ -71,21 +69,16 @@ export class CallDispatcher {
       const extra = meta?.[MetaKeys.metadata] as { embedded?: unknown; sandbox?: unknown } | undefined;
       if (extra?.embedded === true) metadata.embedded = true;
       if (extra?.sandbox === true) metadata.sandbox = true;
-      const series = this.metrics.forTool(service, tool);
       series.durationSuccess.observe((performance.now() - request.startedAt) / 1000);
       series.success.inc();
       series.connectorSuccess.inc();
       series.tokens.inc(tokensUsed);
       return { status: 'success', data: result.structuredContent ?? { content: result.content ?? [] }, metadata };
     } catch (error) {
-      const name = error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR';
-      if (service !== UNKNOWN) {
-        const series = this.metrics.forTool(service, tool);
-        series.durationError.observe((performance.now() - request.startedAt) / 1000);
-        series.error.inc();
-        series.connectorError.inc();
-        this.metrics.connectorErrors.labels(service, name).inc();
-      }
+      series.durationError.observe((performance.now() - request.startedAt) / 1000);
+      series.error.inc();
+      series.connectorError.inc();
+      this.metrics.connectorErrors.labels(service, error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR').inc();
       if (!(error instanceof GatewayError)) {
         this.log.error({ err: error, requestId: request.requestId, service, tool }, 'call failed unexpectedly');
       }
