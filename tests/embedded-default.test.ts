@@ -40,9 +40,8 @@ describe('embedded default', () => {
   });
 
   it('cuts off a runaway statement (the embedded engine ignores statement_timeout) and recovers', async () => {
-    const started = Date.now();
+    // Left alone, the statement would run for 60 s, past this test's timeout.
     const response = await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-postgres demo query "select pg_sleep(60)"' });
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(response.status).toBe(504);
     expect(response.body.error).toMatchObject({ code: -32060, message: expect.stringMatching(/cut off after 1000 ms/) });
     await waitFor(

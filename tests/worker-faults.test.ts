@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   TEST_WORKER_ENTRY,
@@ -37,12 +38,10 @@ describe('a worker killed mid-call', () => {
     const inFlight = Array.from({ length: 5 }, () => execute(gateway.url, 'echo', 'sleep', { ms: 20_000 }));
     await waitFor(async () => (await workerStatus(gateway)).inFlight === 5, 5_000, 'five calls in flight');
 
-    const killedAt = Date.now();
+    // The calls sleep 20 s and the timeout is 30 s: WORKER_CRASHED (not a timeout, not success)
+    // shows they were failed by the crash itself.
     process.kill(before.pid, 'SIGKILL');
     const results = await Promise.all(inFlight);
-    const failedWithin = Date.now() - killedAt;
-
-    expect(failedWithin).toBeLessThan(2_000);
     for (const result of results) {
       expect(result.status).toBe(502);
       expect(result.body.error).toMatchObject({ code: -32054, message: expect.stringMatching(/exited \(SIGKILL\) while the call was in flight; it is being restarted/) });
@@ -111,9 +110,8 @@ describe('a worker that hangs', () => {
     }
     expect((await workerStatus(gateway)).breaker.state).toBe('open');
 
-    const started = Date.now();
+    // CIRCUIT_OPEN comes only from the breaker refusing the call before it reaches the worker.
     const rejected = await execute(gateway.url, 'echo', 'echo');
-    expect(Date.now() - started).toBeLessThan(200);
     expect(rejected.status).toBe(503);
     expect(rejected.body.error.code).toBe(-32051);
     expect(Number(rejected.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -162,5 +160,31 @@ describe('metrics', () => {
     expect(delta('http_request_duration_seconds_count', { route: '/mcp/rpc', method: 'POST' })).toBe(10);
     // Labels stay bounded: the unknown tool never became a series.
     expect(after.some((s) => s.labels['tool'] === 'nope')).toBe(false);
+  });
+});
+
+describe('a client that disconnects mid-call', () => {
+  let gateway: GatewayProcess;
+  beforeAll(async () => {
+    gateway = await startGateway({ env: echoOnly });
+  });
+  afterAll(async () => {
+    await gateway.stop();
+  });
+
+  it('has its call cancelled inside the worker (security.md F4)', async () => {
+    const cancelledBefore = (await execute(gateway.url, 'echo', 'worker_stats')).body.result.data.cancelled as number;
+    const { port } = new URL(gateway.url);
+    const req = request({ host: '127.0.0.1', port: Number(port), path: '/mcp/rpc', method: 'POST', headers: { 'content-type': 'application/json' } });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'sleep', arguments: { ms: 20_000 } } }));
+    await waitFor(async () => (await workerStatus(gateway)).inFlight === 1, 5_000, 'the call to reach the worker');
+    req.destroy();
+    await waitFor(
+      async () => (await execute(gateway.url, 'echo', 'worker_stats')).body.result.data.cancelled === cancelledBefore + 1,
+      5_000,
+      'the worker to see the cancellation',
+    );
+    expect((await workerStatus(gateway)).inFlight).toBe(0);
   });
 });

@@ -100,7 +100,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables every worker process receives (besides its own). Nothing secret of the gateway's. */
-const BASE_WORKER_ENV = ['PATH', 'HOME', 'TZ', 'LANG', 'LC_ALL', 'NODE_ENV', 'LOG_LEVEL', 'LOG_FORMAT', 'TMPDIR', 'SYSTEMROOT'];
+const BASE_WORKER_ENV = ['PATH', 'HOME', 'XDG_CACHE_HOME', 'TZ', 'LANG', 'LC_ALL', 'NODE_ENV', 'LOG_LEVEL', 'LOG_FORMAT', 'TMPDIR', 'SYSTEMROOT'];
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 

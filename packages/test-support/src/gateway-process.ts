@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { GATEWAY_ENTRY, REPO_ROOT } from './paths.js';
+import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, REPO_ROOT } from './paths.js';
 
 export interface GatewayProcess {
   /** http://127.0.0.1:<port> */
@@ -35,7 +35,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     LOG_LEVEL: 'info',
     ...options.env,
   };
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

@@ -1,6 +1,7 @@
 import { GatewayError } from '@mcpgw/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import { requireJsonBody } from '../plugins/json-body.js';
+import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { errorEnvelope, resolveError } from '../http/error-response.js';
 import { CallControl } from '../workers/call-control.js';
 
@@ -16,7 +17,7 @@ export const executeRoutes: FastifyPluginAsync = async (app) => {
     void reply.code(resolved.spec.httpStatus).send(errorEnvelope(resolved, request.id));
   });
 
-  app.post('/mcp/execute', async (request, reply) => {
+  app.post('/mcp/execute', async (request) => {
     const startedAt = performance.now();
     app.metrics.requests.labels('execute', 'slash').inc();
     const body = requireJsonBody(request.body, request.headers['content-type']) as { command?: unknown; args?: unknown };
@@ -32,14 +33,16 @@ export const executeRoutes: FastifyPluginAsync = async (app) => {
       });
     }
     const control = new CallControl();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) control.cancel(new GatewayError('REQUEST_CANCELLED', 'the client closed the connection'));
-    });
-    return app.dispatcher.execute(body.command, args as Record<string, unknown> | undefined, {
-      requestId: request.id,
-      control,
-      startedAt,
-      endpoint: 'execute',
-    });
+    cancelOnDisconnect(request, control);
+    try {
+      return await app.dispatcher.execute(body.command, args as Record<string, unknown> | undefined, {
+        requestId: request.id,
+        control,
+        startedAt,
+        endpoint: 'execute',
+      });
+    } finally {
+      forgetCall(request, control);
+    }
   });
 };

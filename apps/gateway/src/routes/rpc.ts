@@ -1,16 +1,15 @@
 import { GatewayError, errorSpecByCode } from '@mcpgw/protocol';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCResponse } from 'json-rpc-2.0';
+import { JSONRPCServer, createJSONRPCErrorResponse, createJSONRPCSuccessResponse, type JSONRPCResponse } from 'json-rpc-2.0';
 import { requireJsonBody } from '../plugins/json-body.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
+import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { describeService, summarizeService } from '../registry/service-view.js';
 import { CallControl } from '../workers/call-control.js';
 
 interface RpcContext {
   request: FastifyRequest;
   startedAt: number;
-  /** One per mcp.execute call, cancelled if the client disconnects. */
-  controls: CallControl[];
 }
 
 const METHODS = ['mcp.execute', 'mcp.listServices', 'mcp.describeService'] as const;
@@ -23,35 +22,38 @@ const RESERVED_PARAMS = new Set(['service', 'operation', 'tool', 'arguments']);
  */
 export const rpcRoutes: FastifyPluginAsync = async (app) => {
   const server = new JSONRPCServer<RpcContext>({ errorListener: () => undefined });
-  // Method wrappers throw JSONRPCErrorException with our code and data; anything else is a bug.
-  server.mapErrorToJSONRPCErrorResponse = (id, error: unknown) => {
-    if (error instanceof JSONRPCErrorException) return createJSONRPCErrorResponse(id, error.code, error.message, error.data);
-    const { code, message, data } = rpcErrorObject(resolveError(error, 'unknown', app.log));
-    return createJSONRPCErrorResponse(id, code, message, data);
-  };
+  const requestCounters = new Map<string, { inc(): void }>([...METHODS, 'unknown'].map((m) => [m, app.metrics.requests.labels('rpc', m)]));
 
-  const method = <P>(name: (typeof METHODS)[number], fn: (params: P, ctx: RpcContext) => Promise<unknown> | unknown): void => {
-    server.addMethod(name, async (params, ctx) => {
+  /** Registers a method; its errors become JSON-RPC error objects with our codes (never thrown through the library). */
+  const method = (name: (typeof METHODS)[number], fn: (params: unknown, ctx: RpcContext) => Promise<unknown> | unknown): void => {
+    server.addMethodAdvanced(name, async (request, ctx) => {
       try {
-        return await fn(params as P, ctx);
+        const result = await fn(request.params, ctx);
+        return request.id === undefined ? null : createJSONRPCSuccessResponse(request.id, result);
       } catch (error) {
         const resolved = resolveError(error, ctx.request.id, ctx.request.log);
+        app.metrics.requestsFailed.labels('rpc', resolved.spec.name).inc();
+        if (request.id === undefined) return null;
         const { code, message, data } = rpcErrorObject(resolved);
-        throw new JSONRPCErrorException(message, code, data);
+        return createJSONRPCErrorResponse(request.id, code, message, data);
       }
     });
   };
 
-  method<unknown>('mcp.execute', (params, ctx) => {
+  method('mcp.execute', async (params, ctx) => {
     const { service, tool, arguments: args } = executeParams(params);
     const control = new CallControl();
-    ctx.controls.push(control);
-    return app.dispatcher.call({ service, tool, arguments: args, requestId: ctx.request.id, control, startedAt: ctx.startedAt, endpoint: 'rpc' });
+    cancelOnDisconnect(ctx.request, control);
+    try {
+      return await app.dispatcher.call({ service, tool, arguments: args, requestId: ctx.request.id, control, startedAt: ctx.startedAt, endpoint: 'rpc' });
+    } finally {
+      forgetCall(ctx.request, control);
+    }
   });
 
-  method<unknown>('mcp.listServices', () => ({ services: app.registry.list().map(summarizeService) }));
+  method('mcp.listServices', () => ({ services: app.registry.list().map(summarizeService) }));
 
-  method<unknown>('mcp.describeService', (params) => {
+  method('mcp.describeService', (params) => {
     const p = params as { service?: unknown; name?: unknown } | undefined;
     const name = p?.service ?? p?.name;
     if (typeof name !== 'string') {
@@ -62,28 +64,22 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
 
   const answer = async (item: unknown, ctx: RpcContext): Promise<JSONRPCResponse | null> => {
     const problem = invalidRequest(item);
-    const id = validId(item);
     if (problem) {
       app.metrics.requestsFailed.labels('rpc', 'INVALID_REQUEST').inc();
-      return createJSONRPCErrorResponse(id ?? null, -32600, problem, { name: 'INVALID_REQUEST' });
+      return createJSONRPCErrorResponse(validId(item) ?? null, -32600, problem, { name: 'INVALID_REQUEST' });
     }
-    const request = item as { method: string; id?: unknown };
-    const known = server.hasMethod(request.method);
-    app.metrics.requests.labels('rpc', known ? request.method : 'unknown').inc();
-    if (!known) {
+    const request = item as { method: string; id?: string | number | null };
+    if (!server.hasMethod(request.method)) {
+      requestCounters.get('unknown')!.inc();
       app.metrics.requestsFailed.labels('rpc', 'METHOD_NOT_FOUND').inc();
       if (request.id === undefined) return null;
-      return createJSONRPCErrorResponse(id ?? null, -32601, `method "${String(request.method).slice(0, 64)}" does not exist; methods: ${METHODS.join(', ')}`, {
+      return createJSONRPCErrorResponse(request.id, -32601, `method "${request.method.slice(0, 64)}" does not exist; methods: ${METHODS.join(', ')}`, {
         name: 'METHOD_NOT_FOUND',
         methods: [...METHODS],
       });
     }
-    const response = (await server.receive(item as Parameters<typeof server.receive>[0], ctx)) as JSONRPCResponse | null;
-    if (response && 'error' in response && response.error) {
-      const name = (response.error.data as { name?: string } | undefined)?.name ?? 'INTERNAL_ERROR';
-      app.metrics.requestsFailed.labels('rpc', name).inc();
-    }
-    return response;
+    requestCounters.get(request.method)!.inc();
+    return (await server.receive(item as Parameters<typeof server.receive>[0], ctx)) as JSONRPCResponse | null;
   };
 
   app.setErrorHandler((error, request, reply) => {
@@ -97,13 +93,7 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
   app.post('/mcp/rpc', async (request, reply) => {
     const startedAt = performance.now();
     const body = requireJsonBody(request.body, request.headers['content-type']);
-    const ctx: RpcContext = { request, startedAt, controls: [] };
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) {
-        const cancelled = new GatewayError('REQUEST_CANCELLED', 'the client closed the connection');
-        for (const control of ctx.controls) control.cancel(cancelled);
-      }
-    });
+    const ctx: RpcContext = { request, startedAt };
 
     if (Array.isArray(body)) {
       if (body.length === 0) throw new GatewayError('INVALID_REQUEST', 'empty batch: send at least one request');

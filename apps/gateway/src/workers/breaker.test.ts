@@ -18,7 +18,7 @@ function breaker(options: Partial<ConstructorParameters<typeof WorkerBreaker>[1]
       if (job.outcome === 'crash') throw new GatewayError('WORKER_CRASHED', 'gone');
       if (job.outcome === 'busy') throw new GatewayError('WORKER_BUSY', 'busy');
       if (job.outcome === 'hang') {
-        return new Promise<string>((_resolve, reject) => job.control.onCancel(reject));
+        return new Promise<string>((_resolve, reject) => job.control.onCancel({ cancelled: reject }));
       }
       return 'done';
     },

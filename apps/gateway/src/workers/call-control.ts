@@ -5,9 +5,13 @@ import type { GatewayError } from '@mcpgw/protocol';
  * several microseconds per call on the hot path; this has one listener slot, which is all a call
  * needs (it is either queued in the gate or in flight to the worker, never both).
  */
+export interface CancelListener {
+  cancelled(reason: GatewayError): void;
+}
+
 export class CallControl {
   private reasonValue: GatewayError | undefined;
-  private listener: ((reason: GatewayError) => void) | undefined;
+  private listener: CancelListener | undefined;
 
   /** Why the call was cancelled, once it was. */
   get reason(): GatewayError | undefined {
@@ -24,11 +28,11 @@ export class CallControl {
     this.reasonValue = reason;
     const listener = this.listener;
     this.listener = undefined;
-    listener?.(reason);
+    listener?.cancelled(reason);
   }
 
-  /** Sets (or, with undefined, clears) the function told about a cancellation. */
-  onCancel(listener: ((reason: GatewayError) => void) | undefined): void {
+  /** Sets (or, with undefined, clears) who is told about a cancellation. */
+  onCancel(listener: CancelListener | undefined): void {
     this.listener = listener;
   }
 }

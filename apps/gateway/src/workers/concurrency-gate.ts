@@ -1,9 +1,20 @@
 import { GatewayError } from '@mcpgw/protocol';
-import type { CallControl } from './call-control.js';
+import type { CallControl, CancelListener } from './call-control.js';
 
-interface Waiter {
-  resolve(): void;
-  control: CallControl | undefined;
+class Waiter implements CancelListener {
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+
+  constructor(
+    private readonly queue: Waiter[],
+    readonly control: CallControl | undefined,
+  ) {}
+
+  cancelled(reason: GatewayError): void {
+    const index = this.queue.indexOf(this);
+    if (index !== -1) this.queue.splice(index, 1);
+    this.reject(reason);
+  }
 }
 
 /**
@@ -42,15 +53,14 @@ export class ConcurrencyGate {
         }),
       );
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, control };
-      control?.onCancel((reason) => {
-        const index = this.queue.indexOf(waiter);
-        if (index !== -1) this.queue.splice(index, 1);
-        reject(reason);
-      });
-      this.queue.push(waiter);
+    const waiter = new Waiter(this.queue, control);
+    const promise = new Promise<void>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
     });
+    control?.onCancel(waiter);
+    this.queue.push(waiter);
+    return promise;
   }
 
   release(): void {

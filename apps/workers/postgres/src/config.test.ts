@@ -28,8 +28,13 @@ describe('POSTGRES_DATABASES', () => {
     const result = loadPostgresConfig({});
     expect(result).toEqual({
       ok: true,
-      config: { databases: [], poolMax: 5, idleTimeoutMs: 30_000, queryTimeoutMs: 10_000, connectTimeoutMs: 5_000, maxRows: 1_000 },
+      config: { databases: [], poolMax: 5, idleTimeoutMs: 30_000, queryTimeoutMs: 10_000, connectTimeoutMs: 5_000, maxRows: 1_000, demoCacheDir: undefined },
     });
+  });
+
+  it('keeps the demo database cache under XDG_CACHE_HOME or ~/.cache', () => {
+    expect(loadPostgresConfig({ HOME: '/home/ana' })).toMatchObject({ config: { demoCacheDir: '/home/ana/.cache/mcp-gateway' } });
+    expect(loadPostgresConfig({ HOME: '/home/ana', XDG_CACHE_HOME: '/var/cache/x' })).toMatchObject({ config: { demoCacheDir: '/var/cache/x/mcp-gateway' } });
   });
 
   it('reports bad settings as a reason instead of throwing', () => {

@@ -16,6 +16,8 @@ export interface PostgresConfig {
   queryTimeoutMs: number;
   connectTimeoutMs: number;
   maxRows: number;
+  /** Where the embedded demo database keeps a ready-made copy (faster, smaller start); undefined: no cache. */
+  demoCacheDir: string | undefined;
 }
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -27,6 +29,8 @@ const envSchema = z.object({
   DB_QUERY_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   DB_CONNECT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_MAX_ROWS: int(1, 1_000_000).default(1_000),
+  XDG_CACHE_HOME: z.string().optional(),
+  HOME: z.string().optional(),
 });
 
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -85,6 +89,7 @@ export function loadPostgresConfig(env: EnvSource): ConfigResult {
       queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       maxRows: e.DB_MAX_ROWS,
+      demoCacheDir: e.XDG_CACHE_HOME ? `${e.XDG_CACHE_HOME}/mcp-gateway` : e.HOME ? `${e.HOME}/.cache/mcp-gateway` : undefined,
     },
   };
 }

@@ -45,7 +45,7 @@ export class DatabaseSet {
   /** Opens pools for the configured databases, or starts the embedded demo database. */
   static async open(config: PostgresConfig, log: Logger): Promise<DatabaseSet> {
     if (config.databases.length === 0) {
-      const engine = await DemoEngine.start(log);
+      const engine = await DemoEngine.start(log, config.demoCacheDir);
       const set = new DatabaseSet(config, log, engine);
       set.databases.set(DEMO_DATABASE, {
         name: DEMO_DATABASE,

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@mcpgw/worker-kit';
+import { DEMO_SEED_SQL } from './demo-seed.js';
 
 /** How long the demo engine may take to start (PGlite loads and seeds in about 4 s). */
 const START_TIMEOUT_MS = 60_000;
@@ -17,15 +19,20 @@ export class DemoEngine {
   private constructor(
     private thread: Worker,
     private portValue: number,
+    private readonly cacheFile: string | undefined,
     private readonly log: Logger,
   ) {
     this.watch(thread);
   }
 
-  static async start(log: Logger): Promise<DemoEngine> {
-    const { thread, port } = await spawnThread();
-    log.info({ port }, 'embedded demo database ready');
-    return new DemoEngine(thread, port, log);
+  /** Starts the engine; `cacheDir` (optional) keeps a dump of the seeded database for faster starts. */
+  static async start(log: Logger, cacheDir: string | undefined): Promise<DemoEngine> {
+    // The dump is only valid for this exact seed.
+    const cacheFile = cacheDir ? `${cacheDir}/demo-${createHash('sha256').update(DEMO_SEED_SQL).digest('hex').slice(0, 16)}.tgz` : undefined;
+    const started = performance.now();
+    const { thread, port } = await spawnThread(cacheFile);
+    log.info({ port, startMs: Math.round(performance.now() - started) }, 'embedded demo database ready');
+    return new DemoEngine(thread, port, cacheFile, log);
   }
 
   get port(): number {
@@ -38,7 +45,7 @@ export class DemoEngine {
       this.log.warn({ reason }, 'restarting the embedded demo database');
       const old = this.thread;
       await old.terminate();
-      const { thread, port } = await spawnThread();
+      const { thread, port } = await spawnThread(this.cacheFile);
       this.thread = thread;
       this.portValue = port;
       this.watch(thread);
@@ -76,8 +83,8 @@ export class DemoEngine {
   }
 }
 
-function spawnThread(): Promise<{ thread: Worker; port: number }> {
-  const thread = new Worker(new URL('./demo-engine-thread.js', import.meta.url));
+function spawnThread(cacheFile: string | undefined): Promise<{ thread: Worker; port: number }> {
+  const thread = new Worker(new URL('./demo-engine-thread.js', import.meta.url), { workerData: { cacheFile } });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void thread.terminate();

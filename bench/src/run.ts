@@ -1,0 +1,272 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { StdioConnection } from '@mcpgw/gateway';
+import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, startGateway, waitFor } from '@mcpgw/test-support';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import autocannon from 'autocannon';
+import pino from 'pino';
+
+/**
+ * `pnpm bench`: every path measured in the same run, on 127.0.0.1, with bounded load, and
+ * reported as ratios to bare Fastify measured alongside (absolute numbers move 10-30 % between
+ * runs on a shared machine; ratios measured together do not).
+ *
+ * Knobs: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50).
+ */
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+
+interface Row {
+  path: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** CPU time of the server processes (gateway + worker) per request, in microseconds. */
+  serverCpuUs: number | undefined;
+}
+
+const cpuMicros = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
+};
+const rssMiB = (pid: number): number => {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+};
+
+async function load(path: string, options: autocannon.Options, pids: number[]): Promise<Row> {
+  const run = (duration: number) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      autocannon({ connections: CONNECTIONS, pipelining: 1, ...options, duration }, (error, result) => (error ? reject(error) : resolve(result)));
+    });
+  await run(WARMUP);
+  const before = pids.map(cpuMicros);
+  const result = await run(DURATION);
+  const cpu = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - before[i]!, 0);
+  return {
+    path,
+    reqPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    serverCpuUs: pids.length > 0 && result.requests.total > 0 ? Math.round((cpu / result.requests.total) * 10) / 10 : undefined,
+  };
+}
+
+function spawnNode(entry: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [entry, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves with the first JSON object on the stream that has a numeric `port`. */
+function portFrom(stream: NodeJS.ReadableStream): Promise<number> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (const line of buffer.split('\n')) {
+        try {
+          const parsed = JSON.parse(line) as { port?: unknown };
+          if (typeof parsed.port === 'number') resolve(parsed.port);
+        } catch {
+          // partial line
+        }
+      }
+    });
+  });
+}
+
+async function benchBareFastify(): Promise<Row> {
+  const child = spawnNode(`${HERE}bare-fastify.js`, []);
+  const port = await portFrom(child.stdout!);
+  try {
+    return await load('bare Fastify hello (JSON POST)', {
+      url: `http://127.0.0.1:${port}/hello`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello' }),
+    }, [child.pid!]);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function benchWorkerDirect(): Promise<Row> {
+  // The worker's own Streamable HTTP transport (the SDK's), no gateway in between.
+  const child = spawnNode(TEST_WORKER_ENTRY, ['--http', '0'], { LOG_LEVEL: 'info' });
+  const port = await portFrom(child.stderr!);
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  try {
+    const init = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+    await (await fetch(url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+    return await load('worker direct: MCP tools/call over its Streamable HTTP (SDK), no gateway', {
+      url,
+      method: 'POST',
+      headers: sessionHeaders,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hi' } } }),
+    }, [child.pid!]);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function benchGateway(): Promise<{ rows: Row[]; rss: { gateway: number; worker: number } }> {
+  const gateway = await startGateway({ env: { WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` } });
+  try {
+    const workerPid = (await getJson<{ workers: { pid: number }[] }>(`${gateway.url}/health/detailed`)).body.workers[0]!.pid;
+    const pids = [gateway.pid, workerPid];
+    const rpc = await load('gateway: mcp.execute on /mcp/rpc → echo worker (stdio)', {
+      url: `${gateway.url}/mcp/rpc`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'echo', arguments: { message: 'hi' } } }),
+    }, pids);
+    const slash = await load('gateway: slash command on /mcp/execute → echo worker', {
+      url: `${gateway.url}/mcp/execute`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: '/mcp-echo echo hi' }),
+    }, pids);
+    return { rows: [rpc, slash], rss: { gateway: rssMiB(gateway.pid), worker: rssMiB(workerPid) } };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/** Gateway plus every default worker (postgres on its embedded demo database) plus the echo worker. */
+async function coldStart(): Promise<{ readyMs: number; demoDatabaseMs: number; rss: Record<string, number> }> {
+  const started = performance.now();
+  const gateway = await startGateway({ env: { EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` }, timeoutMs: 60_000 });
+  const readyMs = Math.round(performance.now() - started);
+  try {
+    await waitFor(async () => (await getJson(`${gateway.url}/mcp/service/postgres`)).body.status === 'ok', 60_000, 'the demo database');
+    const demoDatabaseMs = Math.round(performance.now() - started);
+    const workers = (await getJson<{ workers: { name: string; pid: number }[] }>(`${gateway.url}/health/detailed`)).body.workers;
+    const rss: Record<string, number> = { gateway: rssMiB(gateway.pid) };
+    for (const w of workers) rss[w.name] = rssMiB(w.pid);
+    return { readyMs, demoDatabaseMs, rss };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+interface ClientRow {
+  client: string;
+  callsPerSec: number;
+  clientCpuUs: number;
+  workerCpuUs: number;
+}
+
+/**
+ * The client the gateway uses to talk to workers, against the MCP SDK's own Client, both over
+ * stdio to the same worker with 50 calls in flight: what each costs the calling process.
+ */
+async function benchClients(): Promise<ClientRow[]> {
+  const seconds = Math.max(3, Math.round(DURATION / 2));
+  const measure = async (name: string, workerPid: number, call: () => Promise<unknown>): Promise<ClientRow> => {
+    const deadline = performance.now() + 1000;
+    const loop = async (until: number) => {
+      let n = 0;
+      while (performance.now() < until) {
+        await call();
+        n++;
+      }
+      return n;
+    };
+    await Promise.all(Array.from({ length: CONNECTIONS }, () => loop(deadline)));
+    const cpu0 = process.cpuUsage();
+    const w0 = cpuMicros(workerPid);
+    const start = performance.now();
+    const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => loop(start + seconds * 1000)));
+    const elapsed = (performance.now() - start) / 1000;
+    const calls = counts.reduce((a, b) => a + b, 0);
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      client: name,
+      callsPerSec: Math.round(calls / elapsed),
+      clientCpuUs: Math.round(((cpu.user + cpu.system) / calls) * 10) / 10,
+      workerCpuUs: Math.round(((cpuMicros(workerPid) - w0) / calls) * 10) / 10,
+    };
+  };
+
+  const rows: ClientRow[] = [];
+  const sdkTransport = new StdioClientTransport({ command: process.execPath, args: [TEST_WORKER_ENTRY], env: { LOG_LEVEL: 'warn' }, stderr: 'ignore' });
+  const sdk = new Client({ name: 'bench', version: '1' });
+  await sdk.connect(sdkTransport);
+  rows.push(await measure('MCP SDK Client + StdioClientTransport', sdkTransport.pid!, () => sdk.callTool({ name: 'echo', arguments: { message: 'hi' } })));
+  await sdk.close();
+
+  const lean = await StdioConnection.open(
+    { name: 'echo', command: process.execPath, args: [TEST_WORKER_ENTRY], env: { LOG_LEVEL: 'warn', PATH: process.env['PATH'] ?? '' }, required: true },
+    pino({ level: 'silent' }),
+    { startTimeoutMs: 10_000, clientVersion: 'bench' },
+  );
+  rows.push(
+    await measure("gateway's StdioConnection (newline JSON-RPC, id map)", lean.pid, () =>
+      lean.request('tools/call', { name: 'echo', arguments: { message: 'hi' }, _meta: { 'mcpgw/structuredOnly': true } }),
+    ),
+  );
+  await lean.close(1_000);
+  return rows;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  console.log(`mcp-gateway bench: c=${CONNECTIONS}, ${WARMUP} s warm-up + ${DURATION} s per path, ${new Date().toISOString()}\n`);
+  const bare = await benchBareFastify();
+  const direct = await benchWorkerDirect();
+  const gateway = await benchGateway();
+  const rows = [bare, direct, ...gateway.rows];
+  console.log(
+    table(
+      ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ratio to bare Fastify', 'server CPU µs/req'],
+      rows.map((r) => [r.path, r.reqPerSec, r.p50, r.p99, r.errors, (r.reqPerSec / bare.reqPerSec).toFixed(2), r.serverCpuUs ?? '']),
+    ),
+  );
+  const rpc = gateway.rows[0]!;
+  const ratio = rpc.reqPerSec / bare.reqPerSec;
+  console.log(
+    `\nmcp.execute through the gateway: ${rpc.reqPerSec} req/s (target ≥ 12000), ${(ratio * 100).toFixed(0)} % of bare Fastify (target ≥ 35 %), ${rpc.errors} errors (target 0)`,
+  );
+  console.log(`RSS after load: gateway ${gateway.rss.gateway} MiB, echo worker ${gateway.rss.worker} MiB`);
+
+  const clients = await benchClients();
+  console.log('\nWorker client, in-process over stdio, 50 calls in flight (no HTTP):\n');
+  console.log(table(['client', 'calls/s', 'client CPU µs/call', 'worker CPU µs/call'], clients.map((c) => [c.client, c.callsPerSec, c.clientCpuUs, c.workerCpuUs])));
+
+  const cold = await coldStart();
+  console.log(
+    `\nCold start (gateway + postgres + echo workers): ready (/ready 200) in ${cold.readyMs} ms; embedded demo database answering in ${cold.demoDatabaseMs} ms`,
+  );
+  console.log(`RSS at rest: ${Object.entries(cold.rss).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
+
+  mkdirSync(`${REPO_ROOT}bench/results`, { recursive: true });
+  const file = `${REPO_ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, rows, clients, cold, rss: gateway.rss }, null, 2));
+  console.log(`\nraw results: ${file}`);
+  await delay(100);
+}
+
+await main();
