@@ -22,7 +22,7 @@ export interface PostgresConfig {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const envSchema = z.object({
+export const postgresEnvSchema = z.object({
   POSTGRES_DATABASES: z.string().optional(),
   DB_POOL_MAX: int(1, 1_000).default(5),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
@@ -71,7 +71,7 @@ export type ConfigResult = { ok: true; config: PostgresConfig } | { ok: false; m
 
 /** Reads the worker's variables; problems come back as a reason, never as an exception. */
 export function loadPostgresConfig(env: EnvSource): ConfigResult {
-  const parsed = parseWorkerEnv(envSchema, env);
+  const parsed = parseWorkerEnv(postgresEnvSchema, env);
   if (!parsed.ok) return { ok: false, missing: parsed.missing, reason: describeEnvProblems(parsed) };
   const e = parsed.config;
   let databases: DatabaseTarget[] = [];

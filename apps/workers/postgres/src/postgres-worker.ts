@@ -45,3 +45,5 @@ export const postgresWorker = createWorker<PostgresDeps>({
   },
   health: (deps, signal) => deps.databases.health(signal),
 });
+
+export { postgresEnvSchema } from './config.js';

@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
+import { runServer } from './server.js';
+import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
+
+const HELP = `mcpgw — the mcp-gateway command line
+
+usage: pnpm mcpgw <command> [options]
+
+commands:
+  start                         start the gateway with its workers (same as pnpm start)
+  config                        check the environment and print the effective configuration
+                                (worker environments are shown by variable name only)
+  worker <name> [--http PORT]   run one built-in worker by itself: MCP over stdio, or
+                                Streamable HTTP at http://127.0.0.1:PORT/mcp with --http
+  call "<slash command>"        send a slash command to a running gateway and print the answer
+      [--url URL] [--args JSON]   e.g. pnpm mcpgw call "/mcp-postgres demo list tables"
+  services [--url URL]          list the services of a running gateway
+  help                          this text
+
+--url defaults to http://127.0.0.1:$PORT (PORT from the environment, default 8100).
+`;
+
+type Out = (text: string) => void;
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[], out: Out = (t) => process.stdout.write(t), err: Out = (t) => process.stderr.write(t)): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      await runServer();
+      return -1; // keeps running
+    case 'config':
+      return printConfig(out, err);
+    case 'worker':
+      return runWorker(rest, err);
+    case 'call':
+      return call(rest, out, err);
+    case 'services':
+      return services(rest, out, err);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(HELP);
+      return 0;
+    default:
+      err(`unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function readConfig(err: Out): GatewayConfig | undefined {
+  try {
+    loadDotEnv();
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`${error.message}\n`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function printConfig(out: Out, err: Out): number {
+  const config = readConfig(err);
+  if (!config) return 2;
+  const shown = {
+    ...config,
+    workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, env: Object.keys(w.env).sort() })),
+  };
+  out(`${JSON.stringify(shown, null, 2)}\n`);
+  return 0;
+}
+
+function runWorker(args: string[], err: Out): Promise<number> {
+  const [name, ...flags] = args;
+  const builtin = BUILTIN_WORKERS.find((w) => w.name === name);
+  if (!builtin) {
+    err(`usage: mcpgw worker <name> [--http PORT]; workers: ${BUILTIN_WORKERS.map((w) => w.name).join(', ')}\n`);
+    return Promise.resolve(2);
+  }
+  // The worker reads its own variables from this same environment.
+  const child = spawn(process.execPath, [builtin.entry(), ...flags], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+function baseUrl(url: string | undefined): string {
+  if (url) return url.replace(/\/$/, '');
+  try {
+    return `http://127.0.0.1:${loadConfig().port}`;
+  } catch {
+    return 'http://127.0.0.1:8100';
+  }
+}
+
+async function call(args: string[], out: Out, err: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' }, args: { type: 'string' } }, allowPositionals: true });
+  const command = positionals.join(' ').trim();
+  if (!command) {
+    err('usage: mcpgw call "/mcp-<service> ..." [--url URL] [--args JSON]\n');
+    return 2;
+  }
+  let extra: unknown;
+  if (values.args) {
+    try {
+      extra = JSON.parse(values.args);
+    } catch {
+      err('--args must be a JSON object, e.g. --args \'{"maxRows": 5}\'\n');
+      return 2;
+    }
+  }
+  try {
+    const response = await fetch(`${baseUrl(values.url)}/mcp/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(extra === undefined ? { command } : { command, args: extra }),
+    });
+    out(`${JSON.stringify(await response.json(), null, 2)}\n`);
+    return response.ok ? 0 : 1;
+  } catch (error) {
+    err(`cannot reach the gateway at ${baseUrl(values.url)}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function services(args: string[], out: Out, err: Out): Promise<number> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' } } });
+  try {
+    const response = await fetch(`${baseUrl(values.url)}/mcp/catalog`);
+    const catalog = (await response.json()) as { services: { name: string; status: string; mode: string | null; tools: unknown[]; commands: { usage: string }[] }[] };
+    for (const s of catalog.services) {
+      out(`${s.name}  ${s.status}${s.mode && s.mode !== 'live' ? ` (${s.mode})` : ''}  ${s.tools.length} tools\n`);
+      for (const c of s.commands) out(`    ${c.usage}\n`);
+    }
+    return 0;
+  } catch (error) {
+    err(`cannot reach the gateway at ${baseUrl(values.url)}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  const code = await runCli(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+}
