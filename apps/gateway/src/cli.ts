@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isMainModule } from './is-main-module.js';
 import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
 import { runServer } from './server.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
@@ -145,17 +144,7 @@ async function services(args: string[], out: Out, err: Out): Promise<number> {
   }
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   const code = await runCli(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 }

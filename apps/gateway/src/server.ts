@@ -1,6 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { buildApp } from './app.js';
+import { isMainModule } from './is-main-module.js';
 import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 
@@ -87,16 +86,6 @@ export async function runServer(): Promise<void> {
   }
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isMainModule(import.meta.url)) {
   await runServer();
 }

@@ -3,7 +3,7 @@ export { defineWorker, type WorkerOptions, type WorkerSetup, type HealthCheck, t
 export { defineTool, toolDefiner, type ToolDefinition, type ToolContext, type ToolResultData } from './define-tool.js';
 export { ToolError } from './tool-error.js';
 export { parseWorkerEnv, describeEnvProblems, commonWorkerEnvSchema, type EnvSource, type WorkerEnvResult } from './worker-env.js';
-export { createWorkerLogger, REDACT_PATHS } from './logger.js';
+export { createWorkerLogger } from './logger.js';
 export { serveHttp, type HttpServeOptions, type RunningHttpTransport } from './http-transport.js';
 export { serveStdio, type RunningTransport } from './stdio-transport.js';
 export { StdioLineTransport } from './stdio-line-transport.js';

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { createLineSplitter } from '@mcpgw/protocol';
 
 /** A line longer than this is refused (and the connection closed): a peer gone wrong. */
 const MAX_LINE_LENGTH = 64 * 1024 * 1024;
@@ -15,7 +16,6 @@ export class StdioLineTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  private buffer = '';
   private outgoing = '';
   private flushScheduled = false;
   private closed = false;
@@ -63,30 +63,14 @@ export class StdioLineTransport implements Transport {
     this.onerror?.(error);
   };
 
-  private readonly onData = (chunk: string): void => {
-    let start = 0;
-    let newline = chunk.indexOf('\n');
-    if (newline === -1) {
-      this.buffer += chunk;
-      if (this.buffer.length > MAX_LINE_LENGTH) {
-        this.onerror?.(new Error('a message longer than 64 MiB arrived on stdin; closing'));
-        void this.close();
-      }
-      return;
-    }
-    if (this.buffer) {
-      this.onLine(this.buffer + chunk.slice(0, newline));
-      this.buffer = '';
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    while (newline !== -1) {
-      if (newline > start) this.onLine(chunk.slice(start, newline));
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    if (start < chunk.length) this.buffer = chunk.slice(start);
-  };
+  private readonly onData = createLineSplitter(
+    (line) => this.onLine(line),
+    MAX_LINE_LENGTH,
+    () => {
+      this.onerror?.(new Error('a message longer than 64 MiB arrived on stdin; closing'));
+      void this.close();
+    },
+  );
 
   private onLine(line: string): void {
     let message: unknown;

@@ -24,126 +24,51 @@ const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export class GatewayMetrics {
   readonly registry = new Registry();
 
-  readonly operationDuration = new Histogram({
-    name: 'mcp_operation_duration_seconds',
-    help: 'Duration of tool calls through the gateway, from receipt to the worker answer.',
-    labelNames: ['service', 'tool', 'status'] as const,
-    buckets: SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly operationDuration = this.histogram('mcp_operation_duration_seconds', 'Duration of tool calls through the gateway, from receipt to the worker answer.', ['service', 'tool', 'status'] as const);
 
-  readonly operations = new Counter({
-    name: 'mcp_operation_total',
-    help: 'Tool calls through the gateway by outcome (status: success or error).',
-    labelNames: ['service', 'tool', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly operations = this.counter('mcp_operation_total', 'Tool calls through the gateway by outcome (status: success or error).', ['service', 'tool', 'status'] as const);
 
-  readonly tokenUsage = new Counter({
-    name: 'mcp_token_usage_total',
-    help: 'Tokens used by successful tool calls (declared token cost, or what the tool reported).',
-    labelNames: ['service', 'tool'] as const,
-    registers: [this.registry],
-  });
+  readonly tokenUsage = this.counter('mcp_token_usage_total', 'Tokens used by successful tool calls (declared token cost, or what the tool reported).', ['service', 'tool'] as const);
 
-  readonly poolSize = new Gauge({
-    name: 'mcp_connection_pool_size',
-    help: 'Connections open in each worker upstream pool (from the last health check).',
-    labelNames: ['service', 'pool'] as const,
-    registers: [this.registry],
-  });
+  readonly poolSize = this.gauge('mcp_connection_pool_size', 'Connections open in each worker upstream pool (from the last health check).', ['service', 'pool'] as const);
 
-  readonly poolIdle = new Gauge({
-    name: 'mcp_connection_pool_idle',
-    help: 'Idle connections in each worker upstream pool (from the last health check).',
-    labelNames: ['service', 'pool'] as const,
-    registers: [this.registry],
-  });
+  readonly poolIdle = this.gauge('mcp_connection_pool_idle', 'Idle connections in each worker upstream pool (from the last health check).', ['service', 'pool'] as const);
 
-  readonly poolWaiting = new Gauge({
-    name: 'mcp_connection_pool_waiting',
-    help: 'Queries waiting for a connection in each worker upstream pool (from the last health check).',
-    labelNames: ['service', 'pool'] as const,
-    registers: [this.registry],
-  });
+  readonly poolWaiting = this.gauge('mcp_connection_pool_waiting', 'Queries waiting for a connection in each worker upstream pool (from the last health check).', ['service', 'pool'] as const);
 
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route template and status code.',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request duration by method, route template and status code.', ['method', 'route', 'status_code'] as const);
 
-  readonly requests = new Counter({
-    name: 'mcp_requests_total',
-    help: 'Calls received: JSON-RPC methods on /mcp/rpc (each batch member counts) and slash commands on /mcp/execute.',
-    labelNames: ['endpoint', 'method'] as const,
-    registers: [this.registry],
-  });
+  readonly requests = this.counter('mcp_requests_total', 'Calls received: JSON-RPC methods on /mcp/rpc (each batch member counts) and slash commands on /mcp/execute.', ['endpoint', 'method'] as const);
 
-  readonly requestsFailed = new Counter({
-    name: 'mcp_requests_failed_total',
-    help: 'Calls answered with an error, by endpoint and error name (see docs/errors.md).',
-    labelNames: ['endpoint', 'code'] as const,
-    registers: [this.registry],
-  });
+  readonly requestsFailed = this.counter('mcp_requests_failed_total', 'Calls answered with an error, by endpoint and error name (see docs/errors.md).', ['endpoint', 'code'] as const);
 
-  readonly connectorHealthy = new Gauge({
-    name: 'mcp_connector_healthy',
-    help: '1 when the service worker is up and reports ok or degraded; 0 when down, unconfigured or not running.',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly connectorHealthy = this.gauge('mcp_connector_healthy', '1 when the service worker is up and reports ok or degraded; 0 when down, unconfigured or not running.', ['service'] as const);
 
-  readonly connectorRequests = new Counter({
-    name: 'mcp_connector_requests_total',
-    help: 'Calls forwarded to each service worker, by outcome (success or error).',
-    labelNames: ['service', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly connectorRequests = this.counter('mcp_connector_requests_total', 'Calls forwarded to each service worker, by outcome (success or error).', ['service', 'status'] as const);
 
-  readonly connectorErrors = new Counter({
-    name: 'mcp_connector_errors_total',
-    help: 'Failed calls per service worker, by error name.',
-    labelNames: ['service', 'code'] as const,
-    registers: [this.registry],
-  });
+  readonly connectorErrors = this.counter('mcp_connector_errors_total', 'Failed calls per service worker, by error name.', ['service', 'code'] as const);
 
-  readonly breakerState = new Gauge({
-    name: 'mcp_circuit_breaker_state',
-    help: 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open.',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly breakerState = this.gauge('mcp_circuit_breaker_state', 'Circuit breaker state per service: 0 closed, 1 half-open, 2 open.', ['service'] as const);
 
-  readonly breakerOpened = new Counter({
-    name: 'mcp_circuit_breaker_opened_total',
-    help: 'Times each service breaker opened.',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly breakerOpened = this.counter('mcp_circuit_breaker_opened_total', 'Times each service breaker opened.', ['service'] as const);
 
-  readonly workerRestarts = new Counter({
-    name: 'mcp_worker_restarts_total',
-    help: 'Times each worker process was started again after exiting or failing to start.',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly workerRestarts = this.counter('mcp_worker_restarts_total', 'Times each worker process was started again after exiting or failing to start.', ['service'] as const);
 
-  readonly workerUp = new Gauge({
-    name: 'mcp_worker_up',
-    help: '1 while the worker process is running and has completed its handshake.',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly workerUp = this.gauge('mcp_worker_up', '1 while the worker process is running and has completed its handshake.', ['service'] as const);
 
-  readonly workerInFlight = new Gauge({
-    name: 'mcp_worker_in_flight',
-    help: 'Calls in flight to each worker (sampled at scrape time).',
-    labelNames: ['service'] as const,
-    registers: [this.registry],
-  });
+  readonly workerInFlight = this.gauge('mcp_worker_in_flight', 'Calls in flight to each worker (sampled at scrape time).', ['service'] as const);
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  }
 
   private readonly toolSeries = new Map<string, Map<string, ToolSeries>>();
   private readonly httpSeries = new Map<string, ReturnType<Histogram<'method' | 'route' | 'status_code'>['labels']>>();

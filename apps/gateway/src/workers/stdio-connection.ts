@@ -5,6 +5,7 @@ import {
   GatewayError,
   SUPPORTED_MANIFEST_VERSIONS,
   WorkerMethods,
+  createLineSplitter,
   serviceManifestSchema,
   type ServiceManifest,
 } from '@mcpgw/protocol';
@@ -76,7 +77,6 @@ export class StdioConnection {
   private readonly child: ChildProcessByStdio<Writable, Readable, null>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private buffer = '';
   private corked = false;
   private exitInfo: ExitInfo | undefined;
   private closing = false;
@@ -103,7 +103,7 @@ export class StdioConnection {
       // EPIPE when the worker died; the exit handler reports it.
     });
     this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stdout.on('data', createLineSplitter((line) => this.onLine(line), MAX_LINE_BYTES, () => this.protocolViolation('a message longer than 64 MiB')));
   }
 
   /**
@@ -228,29 +228,6 @@ export class StdioConnection {
     this.child.stdin.uncork();
   };
 
-  private onData(chunk: string): void {
-    let newline = chunk.indexOf('\n');
-    if (newline === -1) {
-      this.buffer += chunk;
-      if (this.buffer.length > MAX_LINE_BYTES) this.protocolViolation('a message longer than 64 MiB');
-      return;
-    }
-    let start = 0;
-    if (this.buffer) {
-      const line = this.buffer + chunk.slice(0, newline);
-      this.buffer = '';
-      this.onLine(line);
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    while (newline !== -1) {
-      if (newline > start) this.onLine(chunk.slice(start, newline));
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
-    }
-    if (start < chunk.length) this.buffer = chunk.slice(start);
-  }
-
   private onLine(line: string): void {
     let message: Record<string, unknown>;
     try {
@@ -295,7 +272,6 @@ export class StdioConnection {
 
   private protocolViolation(what: string): void {
     this.log.error({ service: this.spec.name }, `worker sent ${what}; killing it`);
-    this.buffer = '';
     this.child.kill('SIGKILL');
   }
 

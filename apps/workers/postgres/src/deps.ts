@@ -1,4 +1,5 @@
 import { toolDefiner } from '@mcpgw/worker-kit';
+import { z } from 'zod';
 import type { PostgresConfig } from './config.js';
 import type { DatabaseSet } from './databases.js';
 
@@ -11,3 +12,6 @@ export interface PostgresDeps {
 }
 
 export const postgresTool = toolDefiner<PostgresDeps>();
+
+/** The `database` argument every tool but list_databases takes. */
+export const databaseArg = z.string().min(1).describe('Database name, as listed by list_databases');

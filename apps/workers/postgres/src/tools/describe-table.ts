@@ -1,6 +1,6 @@
 import { ToolError } from '@mcpgw/worker-kit';
 import { z } from 'zod';
-import { postgresTool } from '../deps.js';
+import { databaseArg, postgresTool } from '../deps.js';
 
 const TABLE_SQL = `
 SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
@@ -43,7 +43,7 @@ export const describeTable = postgresTool({
   description:
     'Columns (type, nullability, default), primary key, foreign keys, unique and check constraints, and indexes of a table or view. Accepts schema-qualified names (public.orders) and quoted identifiers.',
   input: z.object({
-    database: z.string().min(1).describe('Database name, as listed by list_databases'),
+    database: databaseArg,
     table: z.string().min(1).max(200).describe('Table name, optionally schema-qualified'),
   }),
   tokenCost: 400,

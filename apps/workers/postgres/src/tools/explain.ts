@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { postgresTool } from '../deps.js';
+import { databaseArg, postgresTool } from '../deps.js';
 import { assertExplainable } from '../read-only-guard.js';
 import { runStatement } from '../run-statement.js';
 import { sqlParamsSchema } from './query.js';
@@ -10,7 +10,7 @@ export const explain = postgresTool({
   description:
     'Shows the planner\'s plan for one statement without running it (EXPLAIN, never ANALYZE), as JSON or as the familiar text tree.',
   input: z.object({
-    database: z.string().min(1).describe('Database name, as listed by list_databases'),
+    database: databaseArg,
     sql: z.string().min(1).max(100_000).describe('One SQL statement'),
     params: sqlParamsSchema,
     format: z.enum(['json', 'text']).default('json'),

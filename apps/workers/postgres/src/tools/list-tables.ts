@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { postgresTool } from '../deps.js';
+import { databaseArg, postgresTool } from '../deps.js';
 
 const LIST_TABLES_SQL = `
 SELECT n.nspname AS schema,
@@ -22,7 +22,7 @@ export const listTables = postgresTool({
   description:
     'Lists tables, views and materialized views of a database, schema-qualified, with the planner\'s row estimate (null when never analyzed).',
   input: z.object({
-    database: z.string().min(1).describe('Database name, as listed by list_databases'),
+    database: databaseArg,
     schema: z.string().min(1).max(63).optional().describe('Only this schema'),
     limit: z.number().int().min(1).max(10_000).default(1_000).describe('At most this many tables'),
   }),

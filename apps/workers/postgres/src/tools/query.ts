@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { postgresTool } from '../deps.js';
+import { databaseArg, postgresTool } from '../deps.js';
 import { assertReadStatement } from '../read-only-guard.js';
 import { runStatement, typeNames } from '../run-statement.js';
 
@@ -15,7 +15,7 @@ export const query = postgresTool({
   description:
     'Runs one read-only SQL statement (SELECT, WITH, VALUES, TABLE, SHOW) with $n parameters, inside a read-only transaction with a statement timeout. Returns columns with their types, rows, rowCount and whether rows were cut at the row cap.',
   input: z.object({
-    database: z.string().min(1).describe('Database name, as listed by list_databases'),
+    database: databaseArg,
     sql: z.string().min(1).max(100_000).describe('One SQL statement; no ";"-separated batches'),
     params: sqlParamsSchema,
     maxRows: z.number().int().min(1).optional().describe('Return at most this many rows (never more than DB_MAX_ROWS)'),
