@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { StdioConnection } from '@mcpgw/gateway';
-import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, startGateway, waitFor } from '@mcpgw/test-support';
+import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, postJson, startGateway, waitFor } from '@mcpgw/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import autocannon from 'autocannon';
@@ -157,7 +157,7 @@ async function coldStart(): Promise<{ readyMs: number; demoDatabaseMs: number; r
   const gateway = await startGateway({ env: { EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` }, timeoutMs: 60_000 });
   const readyMs = Math.round(performance.now() - started);
   try {
-    await waitFor(async () => (await getJson(`${gateway.url}/mcp/service/postgres`)).body.status === 'ok', 60_000, 'the demo database');
+    await waitFor(async () => (await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-postgres demo query "select 1"' })).status === 200, 60_000, 'the demo database');
     const demoDatabaseMs = Math.round(performance.now() - started);
     const workers = (await getJson<{ workers: { name: string; pid: number }[] }>(`${gateway.url}/health/detailed`)).body.workers;
     const rss: Record<string, number> = { gateway: rssMiB(gateway.pid) };

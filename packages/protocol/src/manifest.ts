@@ -12,6 +12,8 @@ export const SUPPORTED_MANIFEST_VERSIONS: readonly number[] = [1];
 export const WorkerMethods = {
   manifest: 'mcpgw/manifest',
   health: 'mcpgw/health',
+  /** Notification from a worker: its health changed (e.g. its upstream connections opened); ask again. */
+  healthChanged: 'notifications/mcpgw/healthChanged',
 } as const;
 
 /** `_meta` keys the gateway and workers exchange (MCP allows prefixed keys in `_meta`). */

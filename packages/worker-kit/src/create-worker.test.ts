@@ -186,6 +186,18 @@ describe('createWorker', () => {
     expect(health).toMatchObject({ status: 'down', reason: 'database refused the connection' });
   });
 
+  it('announces a health change when its dependencies finish opening', async () => {
+    let open!: (deps: Deps) => void;
+    const { client } = await connect({ status: 'configured', mode: 'live', deps: () => new Promise<Deps>((resolve) => (open = resolve)) });
+    const announced = new Promise<void>((resolve) =>
+      client.setNotificationHandler(z.object({ method: z.literal(WorkerMethods.healthChanged) }), () => resolve()),
+    );
+    expect(await client.request({ method: WorkerMethods.health }, healthReportSchema)).toMatchObject({ status: 'degraded', reason: expect.stringMatching(/starting/) });
+    open(deps);
+    await announced;
+    expect(await client.request({ method: WorkerMethods.health }, healthReportSchema)).toMatchObject({ status: 'ok' });
+  });
+
   it('refuses a definition whose command names an unknown tool or argument', () => {
     const base = { name: 'x', version: '1', description: '', tools: [greet], setup: () => configured };
     expect(() => defineWorker({ ...base, commands: [{ pattern: 'go', tool: 'missing', description: '' }] })).toThrow(/unknown tool missing/);

@@ -182,17 +182,24 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
 
   let state: DepsState<D> = { kind: 'pending' };
   let depsPromise: Promise<D> | undefined;
+  const servers = new Set<Server>();
+  /** Tells every connected client that asking for health now gives a new answer. */
+  const announceHealthChange = (): void => {
+    for (const server of servers) void server.notification({ method: WorkerMethods.healthChanged }).catch(() => undefined);
+  };
   if (setup.status === 'configured') {
     depsPromise = setup.deps().then(
       (deps) => {
         state = { kind: 'ready', deps };
         log.info({ mode: manifest.mode }, 'worker ready');
+        announceHealthChange();
         return deps;
       },
       (error: unknown) => {
         const reason = error instanceof ToolError ? error.message : 'could not open its upstream connections (see the worker log)';
         state = { kind: 'failed', reason };
         log.error({ err: error }, 'worker setup failed');
+        announceHealthChange();
         throw new ToolError('upstream', `${name} is down: ${reason}`);
       },
     );
@@ -298,6 +305,8 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
     server.setRequestHandler(ManifestRequestSchema, () => manifest);
     server.setRequestHandler(HealthRequestSchema, () => health());
     server.onerror = (error) => log.warn({ err: error }, 'mcp transport error');
+    servers.add(server);
+    server.onclose = () => servers.delete(server);
     return server;
   }
 

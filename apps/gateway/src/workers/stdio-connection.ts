@@ -73,6 +73,8 @@ export class StdioConnection {
   readonly pid: number;
   /** Resolves once the process has exited. */
   readonly exited: Promise<ExitInfo>;
+  /** Called when the worker announces that its health changed. */
+  onHealthChanged: (() => void) | undefined;
   private manifestValue: ServiceManifest | undefined;
   private readonly child: ChildProcessByStdio<Writable, Readable, null>;
   private readonly pending = new Map<number, Pending>();
@@ -262,6 +264,10 @@ export class StdioConnection {
         ? { jsonrpc: '2.0', id, result: {} }
         : { jsonrpc: '2.0', id, error: { code: -32601, message: `the gateway does not answer ${method} on worker connections` } };
       this.write(JSON.stringify(reply) + '\n');
+      return;
+    }
+    if (method === WorkerMethods.healthChanged) {
+      this.onHealthChanged?.();
       return;
     }
     if (method === 'notifications/message') {

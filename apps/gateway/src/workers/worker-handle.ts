@@ -234,6 +234,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       this.log.warn({ service: this.name }, 'worker restarted with a different set of tools; registry updated');
     }
     this.emit('manifest', connection.manifest);
+    connection.onHealthChanged = () => void this.checkHealth();
     void this.checkHealth();
   }
 
