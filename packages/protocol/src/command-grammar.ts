@@ -27,6 +27,8 @@ export interface CompiledCommand {
   readonly description: string;
   readonly defaults: Readonly<Record<string, unknown>>;
   readonly segments: readonly CommandSegment[];
+  /** How many literal words the pattern has (the more, the more specific). */
+  readonly literals: number;
 }
 
 /** A JSON Schema object as produced for tool inputs; only `properties` and types are read here. */
@@ -72,6 +74,7 @@ export function compileCommand(service: string, descriptor: CommandDescriptor, i
     description: descriptor.description,
     defaults: descriptor.defaults ?? {},
     segments,
+    literals: segments.filter((s) => s.kind === 'literal').length,
   };
 }
 
@@ -84,12 +87,11 @@ export function matchCommand(
   parsed: ParsedSlashCommand,
   inputSchemaOf: (tool: string) => InputJsonSchema | undefined,
 ): CommandMatch {
-  let best: { command: CompiledCommand; bound: Record<string, unknown>; literals: number } | undefined;
+  let best: { command: CompiledCommand; bound: Record<string, unknown> } | undefined;
   for (const command of commands) {
+    if (best && command.literals <= best.command.literals) continue;
     const bound: Record<string, unknown> = {};
-    if (!matchSegments(command.segments, 0, parsed.tokens, 0, bound)) continue;
-    const literals = command.segments.filter((s) => s.kind === 'literal').length;
-    if (!best || literals > best.literals) best = { command, bound, literals };
+    if (matchSegments(command.segments, 0, parsed.tokens, 0, bound)) best = { command, bound };
   }
   if (!best) {
     const typed = parsed.tokens.map((t) => (t.kind === 'quoted' ? JSON.stringify(t.text) : t.text)).join(' ');

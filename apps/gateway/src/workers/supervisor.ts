@@ -33,6 +33,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   lastError: string | undefined;
   /** When the next start attempt is due (epoch ms), while restarting. */
   nextAttemptAt: number | undefined;
+  /** The back-off chosen for the pending (or last) restart, in ms. */
+  restartDelayMs: number | undefined;
   private connectionValue: StdioConnection | undefined;
   private consecutiveFailures = 0;
   private readySince = 0;
@@ -107,6 +109,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private scheduleRestart(): void {
     const delay = restartDelay(this.options, this.consecutiveFailures++, this.options.random);
+    this.restartDelayMs = delay;
     this.state = 'restarting';
     this.nextAttemptAt = Date.now() + delay;
     this.timer = setTimeout(() => {
