@@ -396,6 +396,25 @@ describe('metrics and unknown routes', () => {
   });
 });
 
+describe('shutdown', () => {
+  it('refuses new calls with SHUTTING_DOWN once shutdown began, while health still answers', async () => {
+    app.shuttingDown = true;
+    try {
+      const rpcAnswer = await call({ service: 'echo', tool: 'echo' });
+      expect(rpcAnswer.statusCode).toBe(503);
+      expect(rpcAnswer.headers['connection']).toBe('close');
+      expect(rpcAnswer.json()).toMatchObject({ id: null, error: { code: -32058 } });
+      const slashAnswer = await slash({ command: '/mcp-echo echo hi' });
+      expect(slashAnswer.json().error.name).toBe('SHUTTING_DOWN');
+      const ready = await app.inject('/ready');
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toEqual({ status: 'not_ready', reason: 'shutting down' });
+    } finally {
+      app.shuttingDown = false;
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain credentials or secret-named fields', async () => {
     await rpc(

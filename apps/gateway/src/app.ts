@@ -7,7 +7,7 @@ import { createLogger } from './logger.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
-import { genReqId, requestIdPlugin } from './plugins/request-id.js';
+import { genReqId, requestContextPlugin } from './plugins/request-context.js';
 import { workersPlugin } from './plugins/workers.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { executeRoutes } from './routes/execute.js';
@@ -35,7 +35,8 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
       // Failures are logged where they happen, at every level.
       disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
     }),
-    return503OnClosing: true,
+    // Requests arriving during shutdown get SHUTTING_DOWN from the request-context plugin instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     childLoggerFactory: lazyChildLoggerFactory,
     trustProxy: false,
@@ -46,7 +47,7 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
     app.shuttingDown = true;
   });
 
-  await app.register(requestIdPlugin);
+  await app.register(requestContextPlugin);
   await app.register(jsonBodyPlugin, { maxDepth: config.jsonMaxDepth });
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin);
