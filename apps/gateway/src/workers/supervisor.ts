@@ -86,7 +86,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.nextAttemptAt = undefined;
       this.readySince = Date.now();
       void connection.exited.then((info) => this.onExit(connection, info));
-      this.log.info({ service: this.spec.name, pid: connection.pid, restarts: this.restarts }, 'worker ready');
+      this.log.info({ service: this.spec.name, workerPid: connection.pid, restarts: this.restarts }, 'worker ready');
       this.emit('ready', connection);
     } catch (error) {
       if (this.stopping) return;
@@ -101,7 +101,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.connectionValue = undefined;
     this.lastExit = { ...info, at: new Date().toISOString() };
     if (this.stopping) return;
-    this.log.warn({ service: this.spec.name, pid: connection.pid, ...info }, 'worker exited; restarting');
+    this.log.warn({ service: this.spec.name, workerPid: connection.pid, ...info }, 'worker exited; restarting');
     this.emit('exit', info);
     if (Date.now() - this.readySince >= (this.options.stableAfterMs ?? 60_000)) this.consecutiveFailures = 0;
     this.scheduleRestart();
