@@ -91,7 +91,7 @@ describe('a worker that hangs', () => {
   let gateway: GatewayProcess;
   beforeAll(async () => {
     gateway = await startGateway({
-      env: { ...echoOnly, DEFAULT_TIMEOUT_MS: '300', BREAKER_RESET_TIMEOUT_MS: '1500', BREAKER_VOLUME_THRESHOLD: '10' },
+      env: { ...echoOnly, DEFAULT_TIMEOUT_MS: '300', BREAKER_RESET_TIMEOUT_MS: '3000', BREAKER_VOLUME_THRESHOLD: '10' },
     });
   });
   afterAll(async () => {
