@@ -450,3 +450,34 @@ describe('malformed input never yields a 500 (property-based)', () => {
     );
   });
 });
+
+describe('per-worker concurrency cap (security.md F3)', () => {
+  let small: FastifyInstance;
+  beforeAll(async () => {
+    const limited = loadConfig({ WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, WORKER_MAX_CONCURRENCY: '2', WORKER_MAX_QUEUE: '1', LOG_LEVEL: 'silent' });
+    for (const spec of limited.workers) spec.env['LOG_LEVEL'] = 'silent';
+    small = await buildApp(limited);
+  });
+  afterAll(async () => {
+    await small.close();
+  });
+
+  it('queues beyond the cap and refuses beyond the queue with 503, WORKER_BUSY and Retry-After', async () => {
+    const sleep = (ms: number) =>
+      small.inject({
+        method: 'POST',
+        url: '/mcp/rpc',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'sleep', arguments: { ms } } }),
+      });
+    const running = [sleep(300), sleep(300), sleep(1)];
+    await waitFor(() => small.pool.get('echo')!.gate.queued === 1, 2_000, 'a queued call');
+    const refused = await sleep(1);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json().error).toMatchObject({ code: -32052, message: expect.stringMatching(/2 calls in flight and 1 queued/) });
+    const done = await Promise.all(running);
+    expect(done.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(small.pool.get('echo')!.breaker.state).toBe('closed');
+  });
+});
