@@ -55,7 +55,7 @@ describe('mcpgw', () => {
   it('lists the services of a running gateway with their commands', async () => {
     const { code, stdout } = await mcpgw(['services', '--url', gateway.url]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^echo {2}ok {2}6 tools\n {4}\/mcp-echo echo <message\.\.\.>/);
+    expect(stdout).toMatch(/^echo {2}ok {2}7 tools\n {4}\/mcp-echo echo <message\.\.\.>/);
   });
 
   it('refuses an unknown worker', async () => {

@@ -150,6 +150,13 @@ describe('POST /mcp/rpc: mcp.execute', () => {
     expect([slow.statusCode, slow.json().error.code]).toEqual([504, -32060]);
   });
 
+  it('survives a worker that writes something other than MCP to stdout', async () => {
+    const response = await call({ service: 'echo', tool: 'stdout_noise' });
+    expect(response.json().result.data).toEqual({ noisy: true });
+    await waitFor(() => logLines.some((l) => l.includes('worker wrote a non-JSON line to stdout')), 2_000, 'the warning');
+    expect((await call({ service: 'echo', tool: 'echo' })).statusCode).toBe(200);
+  });
+
   it('answers a call to an unconfigured service with 503, -32055 and the variables to set', async () => {
     const response = await call({ service: 'locked', tool: 'echo' });
     expect(response.statusCode).toBe(503);
@@ -251,7 +258,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('lists services and describes one', async () => {
     const list = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.listServices' })).json().result.services;
     expect(list).toEqual([
-      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 6 }),
+      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 7 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
     ]);
     const described = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.describeService', params: { service: 'echo' } })).json().result;
@@ -441,11 +448,19 @@ describe('malformed input never yields a 500 (property-based)', () => {
 
   it('answers random bodies and content types on every POST endpoint with 2xx or 4xx JSON', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('/mcp/rpc', '/mcp/execute'), fc.constantFrom(...contentTypes), bodies, async (url, type, payload) => {
-        const response = await app.inject({ method: 'POST', url, headers: type ? { 'content-type': type } : {}, payload });
-        expect(response.statusCode).toBeLessThan(500);
-        if (response.statusCode !== 204) expect(() => response.json()).not.toThrow();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('/mcp/rpc', '/mcp/execute'),
+        fc.oneof(fc.constantFrom(...contentTypes), fc.stringMatching(/^[\x21-\x7e]{0,40}$/)),
+        fc.stringMatching(/^[\x21-\x7e]{0,200}$/),
+        bodies,
+        async (url, type, requestId, payload) => {
+          const headers: Record<string, string> = { 'x-request-id': requestId };
+          if (type) headers['content-type'] = type;
+          const response = await app.inject({ method: 'POST', url, headers, payload });
+          expect(response.statusCode).toBeLessThan(500);
+          if (response.statusCode !== 204) expect(() => response.json()).not.toThrow();
+        },
+      ),
       { numRuns: 300 },
     );
   });
