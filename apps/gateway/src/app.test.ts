@@ -26,7 +26,7 @@ beforeAll(async () => {
     WORKER_RESTART_BASE_MS: '50',
     WORKER_RESTART_MAX_MS: '200',
   });
-  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'warn';
+  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'silent';
   config.workers.find((w) => w.name === 'locked')!.env['ECHO_REQUIRE_SECRET'] = 'true';
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -429,9 +429,11 @@ describe('logs', () => {
       { authorization: 'Bearer eyJ-very-secret-token', 'x-mcp-key': 'mcp_live_abcd_s3cr3tvalue' },
     );
     app.log.info({ password: 'p4ssw0rd-value', config: { secret: 'inner-s3cret' } }, 'checking redaction');
+    app.log.error({ err: new Error('connect failed: postgres://admin:url-pw-value@db/sales') }, 'checking error scrubbing');
     const all = logLines.join('');
     expect(all).toContain('checking redaction');
-    for (const secret of ['eyJ-very-secret-token', 's3cr3tvalue', 'p4ssw0rd-value', 'inner-s3cret']) expect(all).not.toContain(secret);
+    expect(all).toContain('postgres://admin:[redacted]@db/sales');
+    for (const secret of ['eyJ-very-secret-token', 's3cr3tvalue', 'p4ssw0rd-value', 'inner-s3cret', 'url-pw-value']) expect(all).not.toContain(secret);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { REDACTED_LOG_PATHS } from '@mcpgw/protocol';
+import { REDACTED_LOG_PATHS, scrubSerializedError } from '@mcpgw/protocol';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import type { GatewayConfig } from './config.js';
 
@@ -7,6 +7,8 @@ export function loggerOptions(config: Pick<GatewayConfig, 'logLevel'>): LoggerOp
   return {
     level: config.logLevel,
     redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },
+    // Credentials a library put inside an error message are scrubbed too.
+    serializers: { err: (error: Error) => scrubSerializedError(pino.stdSerializers.err(error)) },
     base: { name: 'mcp-gateway' },
   };
 }

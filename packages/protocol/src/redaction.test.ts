@@ -1,0 +1,19 @@
+import { describe, expect, it } from '@jest/globals';
+import { scrubSecrets } from './redaction.js';
+
+describe('scrubSecrets', () => {
+  it.each([
+    ['connect ECONNREFUSED postgres://admin:s3cret@db:5432/sales', 'connect ECONNREFUSED postgres://admin:[redacted]@db:5432/sales'],
+    ['internal detail: password=hunter2', 'internal detail: password=[redacted]'],
+    ['config {"token": "abc.def"} and apiKey: xyz', 'config {"token": "[redacted]"} and apiKey: [redacted]'],
+    ['Authorization: Bearer eyJhbGciOi.payload.sig', 'Authorization: Bearer [redacted]'],
+    ['bad key mcp_live_ab12_zzzzzzzz', 'bad key mcp_live_[redacted]'],
+  ])('removes credentials from %j', (input, output) => {
+    expect(scrubSecrets(input)).toBe(output);
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'relation "orders" does not exist (at character 15). Hint: check the schema';
+    expect(scrubSecrets(text)).toBe(text);
+  });
+});
