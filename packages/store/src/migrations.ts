@@ -1,0 +1,93 @@
+import { StoreError } from './store-error.js';
+
+/** One schema change; `sql` gets the (validated) schema name and returns the statements to run. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: (schema: string) => string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Checks a schema name (it is spliced into SQL as a quoted identifier, so it must be plain). */
+export function validateSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new StoreError('invalid', `invalid store schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _ (at most 63, not starting with a digit)`);
+  }
+  return schema;
+}
+
+/**
+ * Every schema version, in order. Applied ones are recorded in `<schema>.schema_migrations` and
+ * never edited: a change is a new entry. The same SQL runs on PostgreSQL and on PGlite (Postgres 17).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'api-keys-and-audit',
+    sql: (schema) => {
+      const s = `"${validateSchemaName(schema)}"`;
+      return `
+CREATE TABLE ${s}.api_keys (
+  prefix text PRIMARY KEY,
+  hash text NOT NULL, -- hex SHA-256 of the whole key; the key itself is never stored
+  name text NOT NULL,
+  scopes text[] NOT NULL,
+  rate_limit_max integer NULL,
+  rate_limit_window_ms integer NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NULL,
+  last_used_at timestamptz NULL,
+  revoked_at timestamptz NULL
+);
+
+CREATE TABLE ${s}.audit_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  request_id text NOT NULL,
+  agent text NULL,
+  auth_method text NOT NULL,
+  service text NULL,
+  tool text NULL,
+  outcome text NOT NULL,
+  error_code integer NULL,
+  error_name text NULL,
+  duration_ms double precision NOT NULL,
+  peer text NULL,
+  endpoint text NOT NULL
+);
+CREATE INDEX audit_log_at_idx ON ${s}.audit_log (at);
+CREATE INDEX audit_log_agent_at_idx ON ${s}.audit_log (agent, at);
+CREATE INDEX audit_log_service_at_idx ON ${s}.audit_log (service, at);
+
+-- The audit log is append-only, even for the role that owns it: rows can be inserted and read,
+-- never updated, deleted or truncated.
+--
+-- Deployments that run the gateway under its own role (not the owner) grant it exactly this:
+--   GRANT USAGE ON SCHEMA ${s} TO gateway;
+--   GRANT SELECT, INSERT ON ${s}.audit_log TO gateway;
+--   GRANT USAGE ON SEQUENCE ${s}.audit_log_id_seq TO gateway;
+--   GRANT SELECT, INSERT, UPDATE ON ${s}.api_keys TO gateway;
+--   GRANT SELECT ON ${s}.schema_migrations TO gateway;
+-- and no UPDATE, DELETE or TRUNCATE on audit_log (run migrations as the owner).
+--
+-- Retention is an explicit operator action, as the owner, inside one transaction:
+--   BEGIN;
+--   ALTER TABLE ${s}.audit_log DISABLE TRIGGER audit_log_append_only_rows;
+--   DELETE FROM ${s}.audit_log WHERE at < now() - interval '90 days';
+--   ALTER TABLE ${s}.audit_log ENABLE TRIGGER audit_log_append_only_rows;
+--   COMMIT;
+CREATE FUNCTION ${s}.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'the audit log is append-only: % on %.% is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+    USING HINT = 'retention: as the owner, disable the trigger in a transaction (see the comment in migration 1)';
+END
+$fn$;
+CREATE TRIGGER audit_log_append_only_rows BEFORE UPDATE OR DELETE ON ${s}.audit_log
+  FOR EACH ROW EXECUTE FUNCTION ${s}.audit_log_append_only();
+CREATE TRIGGER audit_log_append_only_truncate BEFORE TRUNCATE ON ${s}.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_log_append_only();
+`;
+    },
+  },
+];

@@ -1,0 +1,132 @@
+/** What the store logs through (pino's method shape, so the gateway passes its logger straight in). */
+export interface StoreLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of `openStore`; parsed from the environment elsewhere and passed in as plain values. */
+export interface OpenStoreOptions {
+  /** Set → the PostgreSQL engine; unset → the embedded engine under `dataDir`. */
+  databaseUrl?: string;
+  /** Schema every table lives in (default `mcpgw`; `^[a-z_][a-z0-9_]{0,62}$`). */
+  schema?: string;
+  /** The embedded engine's directory (absolute; resolved by the caller). */
+  dataDir: string;
+  /** Where the dump of an empty cluster is cached so new data dirs skip initdb (embedded only). */
+  cacheDir?: string;
+  /** `auto` (default): own the embedded data dir if free, else join its owner as a client. `owner`: own it or fail. */
+  embeddedRole?: 'auto' | 'owner';
+  /** PostgreSQL pool size (default 5; the embedded engine always uses 1). */
+  poolMax?: number;
+  /** How long to wait for a connection (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Client-side limit on one query (default 10000 ms). */
+  queryTimeoutMs?: number;
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+  /** PostgreSQL only: open even when the server is unreachable; migrations run on the first successful use. */
+  lazy?: boolean;
+  log: StoreLogger;
+}
+
+export type StoreEngine = 'postgres' | 'embedded';
+
+/** An API key as stored: only the prefix and the hash of the whole key, never the key itself. */
+export interface ApiKeyRecord {
+  prefix: string;
+  hash: string;
+  name: string;
+  scopes: string[];
+  rateLimitMax: number | null;
+  rateLimitWindowMs: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** What `keys.create` needs; the store sets `createdAt`. */
+export interface NewApiKey {
+  prefix: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  name: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  rateLimitMax: number | null;
+  rateLimitWindowMs: number | null;
+}
+
+export type AuditOutcome = 'ok' | 'error' | 'denied' | 'unauthenticated' | 'rate_limited';
+export type AuthMethod = 'local' | 'api_key' | 'jwt' | 'none';
+
+/** One audited call. */
+export interface AuditRow {
+  at: Date;
+  requestId: string;
+  agent: string | null;
+  authMethod: AuthMethod;
+  service: string | null;
+  tool: string | null;
+  outcome: AuditOutcome;
+  errorCode: number | null;
+  errorName: string | null;
+  durationMs: number;
+  peer: string | null;
+  endpoint: string;
+}
+
+/** An audit row read back; `id` is a bigint as a decimal string (also the paging cursor). */
+export interface StoredAuditRow extends AuditRow {
+  id: string;
+}
+
+/** Filters of `audit.query`; every given filter must match. */
+export interface AuditQuery {
+  agent?: string;
+  service?: string;
+  outcome?: AuditOutcome;
+  /** Rows at or after this time. */
+  since?: Date;
+  /** Rows older than this cursor (a `nextCursor` from the previous page). */
+  before?: string;
+  /** Page size, 1..1000. */
+  limit: number;
+}
+
+/** The API keys table. */
+export interface KeyRepository {
+  /** Stores a new key; a prefix already in use → StoreError `duplicate`. */
+  create(key: NewApiKey): Promise<ApiKeyRecord>;
+  findByPrefix(prefix: string): Promise<ApiKeyRecord | undefined>;
+  /** Newest first; revoked keys only when asked. */
+  list(options?: { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
+  /** Undefined when no such key; revoking again keeps the first `revokedAt`. */
+  revoke(prefix: string, at?: Date): Promise<ApiKeyRecord | undefined>;
+  /** Records uses of many keys in one statement; `lastUsedAt` never moves back. */
+  touch(uses: { prefix: string; at: Date }[]): Promise<void>;
+}
+
+/** The append-only audit log. */
+export interface AuditRepository {
+  /** Inserts every row in one statement (nothing for an empty batch). */
+  append(rows: AuditRow[]): Promise<void>;
+  /** Newest first, keyset-paged by id: pass `nextCursor` back as `before`; null on the last page. */
+  query(q: AuditQuery): Promise<{ rows: StoredAuditRow[]; nextCursor: string | null }>;
+}
+
+/** The gateway's own data, on PostgreSQL or on the embedded engine: same schema, same SQL. */
+export interface GatewayStore {
+  readonly engine: StoreEngine;
+  /** Where the store is, safe to log: host:port/db (no user/password) or the data dir. */
+  readonly location: string;
+  readonly keys: KeyRepository;
+  readonly audit: AuditRepository;
+  /** Runs pending migrations; returns the versions applied now. */
+  migrate(): Promise<number[]>;
+  /** Throws StoreError `unavailable` when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Idempotent; the embedded owner also stops its engine and removes its lock and socket. */
+  close(): Promise<void>;
+}
