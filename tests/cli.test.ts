@@ -1,19 +1,5 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { REPO_ROOT, TEST_WORKER_ENTRY, startGateway, type GatewayProcess } from '@mcpgw/test-support';
-
-const CLI = `${REPO_ROOT}apps/gateway/dist/cli.js`;
-
-function mcpgw(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { TEST_WORKER_ENTRY, runMcpgw as mcpgw, startGateway, type GatewayProcess } from '@mcpgw/test-support';
 
 let gateway: GatewayProcess;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TEST_WORKER_ENTRY, parseMetrics, metricValue, waitFor } from '@mcpgw/test-support';
+import { TEST_WORKER_ENTRY, parseMetrics, metricValue, testStoreEnv, waitFor } from '@mcpgw/test-support';
 import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import pino from 'pino';
@@ -15,9 +15,13 @@ import { loggerOptions } from './logger.js';
 let app: FastifyInstance;
 let config: GatewayConfig;
 const logLines: string[] = [];
+const store = testStoreEnv();
+const smallStore = testStoreEnv();
 
 beforeAll(async () => {
   config = loadConfig({
+    ...store.env,
+    RATE_LIMIT_MAX_REQUESTS: '0',
     WORKERS: 'none',
     EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY},locked=${TEST_WORKER_ENTRY}`,
     LOG_LEVEL: 'debug',
@@ -40,6 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
+  await store.cleanup();
 });
 
 const rpc = (body: unknown, headers: Record<string, string> = {}) =>
@@ -471,12 +476,13 @@ describe('malformed input never yields a 500 (property-based)', () => {
 describe('per-worker concurrency cap (security.md F3)', () => {
   let small: FastifyInstance;
   beforeAll(async () => {
-    const limited = loadConfig({ WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, WORKER_MAX_CONCURRENCY: '2', WORKER_MAX_QUEUE: '1', LOG_LEVEL: 'silent' });
+    const limited = loadConfig({ ...smallStore.env, WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, WORKER_MAX_CONCURRENCY: '2', WORKER_MAX_QUEUE: '1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX_REQUESTS: '0' });
     for (const spec of limited.workers) spec.env['LOG_LEVEL'] = 'silent';
     small = await buildApp(limited);
   });
   afterAll(async () => {
     await small.close();
+    await smallStore.cleanup();
   });
 
   it('queues beyond the cap and refuses beyond the queue with 503, WORKER_BUSY and Retry-After', async () => {

@@ -4,6 +4,9 @@ import type { GatewayConfig } from './config.js';
 import './fastify-types.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { createLogger } from './logger.js';
+import { authPlugin } from './plugins/auth.js';
+import { storePlugin } from './plugins/store.js';
+import { adminRoutes } from './routes/admin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -39,7 +42,8 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     childLoggerFactory: lazyChildLoggerFactory,
-    trustProxy: false,
+    // request.ip is the socket peer unless TRUST_PROXY names the proxies whose forwarded headers count.
+    trustProxy: config.auth.trustProxy.length > 0 ? config.auth.trustProxy : false,
   });
   app.decorate('config', config);
   app.decorate('shuttingDown', false);
@@ -51,10 +55,13 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
   await app.register(jsonBodyPlugin, { maxDepth: config.jsonMaxDepth });
   await app.register(errorHandlerPlugin);
   await app.register(metricsPlugin);
+  await app.register(storePlugin);
+  await app.register(authPlugin);
   await app.register(workersPlugin);
   await app.register(healthRoutes);
   await app.register(catalogRoutes);
   await app.register(executeRoutes);
   await app.register(rpcRoutes);
+  await app.register(adminRoutes);
   return app;
 }

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { isMainModule } from './is-main-module.js';
 import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
+import { StoreError } from '@mcpgw/store';
 import { runServer } from './server.js';
+import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
 
 const HELP = `mcpgw — the mcp-gateway command line
@@ -16,9 +18,22 @@ commands:
   worker <name> [--http PORT]   run one built-in worker by itself: MCP over stdio, or
                                 Streamable HTTP at http://127.0.0.1:PORT/mcp with --http
   call "<slash command>"        send a slash command to a running gateway and print the answer
-      [--url URL] [--args JSON]   e.g. pnpm mcpgw call "/mcp-postgres demo list tables"
-  services [--url URL]          list the services of a running gateway
+      [--url URL] [--args JSON] [--key KEY]   e.g. pnpm mcpgw call "/mcp-postgres demo list tables"
+  services [--url URL] [--key KEY]   list the services of a running gateway
+                                (--key: an API key, when not calling from localhost)
+  keys create --name N --scopes S [--expires 30d] [--rate 500/1m] [--json]
+                                create an API key for agent N; prints the key once
+  keys list [--all] [--json]    list keys (--all: revoked ones too); never the secrets
+  keys revoke <prefix>          revoke a key; every gateway refuses it within a second
+  token sign --sub A --scopes S [--ttl 24h]
+                                issue an HS256 JWT signed with JWT_SECRET
+  audit tail [--agent A] [--service S] [--outcome O] [--since 1h] [--limit 20] [--follow] [--json]
+                                show the newest audit rows (oldest first); --follow keeps printing
+  migrate                       apply the gateway store's migrations (start-up does this too)
   help                          this text
+
+keys, audit and migrate use the gateway store: PostgreSQL at DATABASE_URL, or the embedded
+store in MCPGW_DATA_DIR (default ./.mcpgw; shared with a gateway running there).
 
 --url defaults to http://127.0.0.1:$PORT (PORT from the environment, default 8100).
 `;
@@ -40,6 +55,11 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
       return call(rest, out, err);
     case 'services':
       return services(rest, out, err);
+    case 'keys':
+    case 'token':
+    case 'audit':
+    case 'migrate':
+      return storeCommand(command, rest, out, err);
     case undefined:
     case 'help':
     case '--help':
@@ -49,6 +69,23 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     default:
       err(`unknown command "${command}"\n\n${HELP}`);
       return 2;
+  }
+}
+
+async function storeCommand(command: string, args: string[], out: Out, err: Out): Promise<number> {
+  const config = readConfig(err);
+  if (!config) return 2;
+  try {
+    if (command === 'keys') return await keysCommand(args, config, out, err);
+    if (command === 'token') return await tokenCommand(args, config, out, err);
+    if (command === 'audit') return await auditCommand(args, config, out, err);
+    return await migrateCommand(config, out, err);
+  } catch (error) {
+    if (error instanceof StoreError) {
+      err(`the gateway store is not usable: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
 }
 
@@ -70,10 +107,25 @@ function printConfig(out: Out, err: Out): number {
   if (!config) return 2;
   const shown = {
     ...config,
+    store: { ...config.store, databaseUrl: redactUrl(config.store.databaseUrl) },
+    redis: { ...config.redis, url: redactUrl(config.redis.url) },
+    auth: { ...config.auth, jwt: { ...config.auth.jwt, secret: config.auth.jwt.secret ? '[set]' : undefined } },
     workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, env: Object.keys(w.env).sort() })),
   };
   out(`${JSON.stringify(shown, null, 2)}\n`);
   return 0;
+}
+
+/** A URL with its password replaced, for printing. */
+function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparseable]';
+  }
 }
 
 function runWorker(args: string[], err: Out): Promise<number> {
@@ -99,7 +151,7 @@ function baseUrl(url: string | undefined): string {
 }
 
 async function call(args: string[], out: Out, err: Out): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' }, args: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string' }, args: { type: 'string' }, key: { type: 'string' } }, allowPositionals: true });
   const command = positionals.join(' ').trim();
   if (!command) {
     err('usage: mcpgw call "/mcp-<service> ..." [--url URL] [--args JSON]\n');
@@ -117,7 +169,7 @@ async function call(args: string[], out: Out, err: Out): Promise<number> {
   try {
     const response = await fetch(`${baseUrl(values.url)}/mcp/execute`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(values.key ? { 'x-mcp-key': values.key } : {}) },
       body: JSON.stringify(extra === undefined ? { command } : { command, args: extra }),
     });
     out(`${JSON.stringify(await response.json(), null, 2)}\n`);
@@ -129,9 +181,13 @@ async function call(args: string[], out: Out, err: Out): Promise<number> {
 }
 
 async function services(args: string[], out: Out, err: Out): Promise<number> {
-  const { values } = parseArgs({ args, options: { url: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { url: { type: 'string' }, key: { type: 'string' } } });
   try {
-    const response = await fetch(`${baseUrl(values.url)}/mcp/catalog`);
+    const response = await fetch(`${baseUrl(values.url)}/mcp/catalog`, { headers: values.key ? { 'x-mcp-key': values.key } : {} });
+    if (!response.ok) {
+      err(`${JSON.stringify(await response.json())}\n`);
+      return 1;
+    }
     const catalog = (await response.json()) as { services: { name: string; status: string; mode: string | null; tools: unknown[]; commands: { usage: string }[] }[] };
     for (const s of catalog.services) {
       out(`${s.name}  ${s.status}${s.mode && s.mode !== 'live' ? ` (${s.mode})` : ''}  ${s.tools.length} tools\n`);

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { serviceNameSchema } from '@mcpgw/protocol';
 import { z } from 'zod';
+import { parseCidr } from './auth/network.js';
 import { BUILTIN_WORKERS, type BuiltinWorker } from './workers/builtin-workers.js';
 import type { WorkerSpec } from './workers/worker-spec.js';
 
@@ -24,6 +26,10 @@ const bool = z
   .toLowerCase()
   .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A scope: a service (`postgres`), a tool (`postgres:query`), every service (`*`) or `admin`. */
+export const SCOPE_PATTERN = /^(\*|admin|[a-z0-9][a-z0-9-]{0,62}(:[A-Za-z0-9_.-]{1,128})?)$/;
+const SCOPE_HINT = 'expected scopes such as *, admin, postgres or postgres:query';
 
 const list = z
   .string()
@@ -56,6 +62,31 @@ export const envSchema = z.object({
   BREAKER_ROLLING_WINDOW_MS: int(1_000, 3_600_000).default(10_000),
   HEALTH_CHECK_INTERVAL_MS: int(1_000, 3_600_000).default(15_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  DATABASE_URL: z.string().trim().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:password@host:5432/database').optional(),
+  DATABASE_SCHEMA: z.string().trim().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier such as mcpgw').default('mcpgw'),
+  DATABASE_POOL_MAX: int(1, 1_000).default(5),
+  MCPGW_DATA_DIR: z.string().trim().min(1).default('./.mcpgw'),
+  REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'expected redis://[:password@]host:6379[/db]').optional(),
+  REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected letters, digits and : _ . - such as mcpgw:').default('mcpgw:'),
+  LOCALHOST_BYPASS: bool.default(true),
+  LOCAL_SCOPES: list.pipe(z.array(z.string().regex(SCOPE_PATTERN, SCOPE_HINT))).default(['*', 'admin']),
+  TRUST_PROXY: list.default([]),
+  TRUSTED_NETWORKS: list.default([]),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY: z.string().includes('-----BEGIN', { message: 'expected a PEM public key (-----BEGIN PUBLIC KEY-----...)' }).optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL of a JWKS document' }).optional(),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: list.optional(),
+  JWT_CLOCK_TOLERANCE_SEC: int(0, 60).default(30),
+  API_KEY_CACHE_TTL_MS: int(0, 1_000).default(1_000),
+  API_KEY_STALE_MS: int(0, 86_400_000).default(300_000),
+  RATE_LIMIT_MAX_REQUESTS: int(0, 100_000_000).default(100),
+  RATE_LIMIT_WINDOW_MS: int(100, 86_400_000).default(60_000),
+  AUTH_FAILURE_MAX: int(1, 1_000_000).default(10),
+  AUTH_FAILURE_WINDOW_MS: int(100, 86_400_000).default(60_000),
+  AUDIT_FLUSH_INTERVAL_MS: int(10, 60_000).default(250),
+  AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
+  AUDIT_SPOOL_MAX_ROWS: int(100, 10_000_000).default(100_000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -88,6 +119,38 @@ export interface GatewayConfig {
   };
   healthCheckIntervalMs: number;
   shutdownTimeoutMs: number;
+  store: {
+    /** PostgreSQL connection string; unset → the embedded store under dataDir. */
+    databaseUrl: string | undefined;
+    schema: string;
+    poolMax: number;
+    /** Absolute. */
+    dataDir: string;
+    /** Absolute; where the embedded engine keeps a dump of an empty cluster for fast first starts. */
+    cacheDir: string;
+  };
+  redis: { url: string | undefined; keyPrefix: string };
+  auth: {
+    localhostBypass: boolean;
+    localScopes: string[];
+    /** Fastify/proxy-addr trust list: addresses, CIDRs or loopback/linklocal/uniquelocal. Empty: no proxy trusted. */
+    trustProxy: string[];
+    trustedNetworks: string[];
+    jwt: {
+      secret: string | undefined;
+      publicKeyPem: string | undefined;
+      jwksUrl: string | undefined;
+      issuer: string | undefined;
+      audience: string[] | undefined;
+      clockToleranceSec: number;
+    };
+    keyCacheTtlMs: number;
+    keyStaleMs: number;
+    failureLimit: { max: number; windowMs: number };
+  };
+  /** max 0: rate limiting off. */
+  rateLimit: { max: number; windowMs: number };
+  audit: { flushIntervalMs: number; batchSize: number; maxSpoolRows: number };
   version: string;
 }
 
@@ -121,6 +184,14 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
   if (e.WORKER_RESTART_MAX_MS < e.WORKER_RESTART_BASE_MS) {
     throw new ConfigError('WORKER_RESTART_MAX_MS must be at least WORKER_RESTART_BASE_MS');
   }
+  for (const cidr of e.TRUSTED_NETWORKS) {
+    if (!parseCidr(cidr)) throw new ConfigError(`TRUSTED_NETWORKS: "${cidr}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+  }
+  for (const entry of e.TRUST_PROXY) {
+    if (!['loopback', 'linklocal', 'uniquelocal'].includes(entry) && !parseCidr(entry.includes('/') ? entry : `${entry}/${isIP(entry) === 6 ? 128 : 32}`)) {
+      throw new ConfigError(`TRUST_PROXY: "${entry}" is not an address, a CIDR, loopback, linklocal or uniquelocal`);
+    }
+  }
   const workers = resolveWorkers(e, env, cwd);
   return {
     host: e.HOST,
@@ -150,6 +221,34 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     },
     healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    store: {
+      databaseUrl: e.DATABASE_URL,
+      schema: e.DATABASE_SCHEMA,
+      poolMax: e.DATABASE_POOL_MAX,
+      dataDir: resolve(cwd, e.MCPGW_DATA_DIR),
+      cacheDir: resolve(env['XDG_CACHE_HOME'] ?? resolve(env['HOME'] ?? cwd, '.cache'), 'mcp-gateway'),
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    auth: {
+      localhostBypass: e.LOCALHOST_BYPASS,
+      localScopes: e.LOCAL_SCOPES,
+      trustProxy: e.TRUST_PROXY,
+      trustedNetworks: e.TRUSTED_NETWORKS,
+      jwt: {
+        secret: e.JWT_SECRET,
+        // Operators often put a PEM on one line with literal \n.
+        publicKeyPem: e.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n'),
+        jwksUrl: e.JWT_JWKS_URL,
+        issuer: e.JWT_ISSUER,
+        audience: e.JWT_AUDIENCE,
+        clockToleranceSec: e.JWT_CLOCK_TOLERANCE_SEC,
+      },
+      keyCacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      keyStaleMs: e.API_KEY_STALE_MS,
+      failureLimit: { max: e.AUTH_FAILURE_MAX, windowMs: e.AUTH_FAILURE_WINDOW_MS },
+    },
+    rateLimit: { max: e.RATE_LIMIT_MAX_REQUESTS, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    audit: { flushIntervalMs: e.AUDIT_FLUSH_INTERVAL_MS, batchSize: e.AUDIT_BATCH_SIZE, maxSpoolRows: e.AUDIT_SPOOL_MAX_ROWS },
     version: GATEWAY_VERSION,
   };
 }

@@ -1,4 +1,10 @@
+import type { GatewayStore } from '@mcpgw/store';
 import type { FastifyInstance } from 'fastify';
+import type { AuditWriter } from './audit/audit-writer.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { ApiKeyVerifier } from './auth/api-key-verifier.js';
+import type { Caller } from './auth/caller.js';
+import type { CallLimiter } from './calls/call-limiter.js';
 import type { CallDispatcher } from './calls/call-dispatcher.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -16,5 +22,15 @@ declare module 'fastify' {
     dispatcher: CallDispatcher;
     /** Set when shutdown begins: readiness answers 503 and no new calls are taken. */
     shuttingDown: boolean;
+    /** API keys and the audit log. */
+    store: GatewayStore;
+    audit: AuditWriter;
+    authenticator: Authenticator;
+    keyVerifier: ApiKeyVerifier;
+    limiter: CallLimiter;
+  }
+  interface FastifyRequest {
+    /** Set by the auth plugin on every /mcp and /admin route before the handler runs. */
+    caller: Caller;
   }
 }

@@ -1,3 +1,4 @@
+import { StoreError } from '@mcpgw/store';
 import { buildApp } from './app.js';
 import { isMainModule } from './is-main-module.js';
 import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
@@ -22,7 +23,13 @@ export async function runServer(): Promise<void> {
   }
   const logger = createLogger(config);
   const started = performance.now();
-  const app = await buildApp(config, { logger });
+  const app = await buildApp(config, { logger }).catch((error: unknown) => {
+    if (error instanceof StoreError) {
+      logger.fatal(`the gateway store cannot be opened: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  });
 
   let stopping = false;
   const shutdown = (signal: string): void => {

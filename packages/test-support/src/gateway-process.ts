@@ -1,5 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, REPO_ROOT } from './paths.js';
+import { DATABASE_URL } from './test-database.js';
 
 export interface GatewayProcess {
   /** http://127.0.0.1:<port> */
@@ -12,8 +18,12 @@ export interface GatewayProcess {
   output: string[];
   /** Resolves with the exit status. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Sends a signal (SIGTERM by default) and waits for the exit. */
+  /** Sends a signal (SIGTERM by default) and waits for the exit; then removes the gateway's own store. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The gateway's data directory (spool file; the embedded store when `store: 'embedded'`). */
+  dataDir: string;
+  /** The store schema in the test server (`store: 'postgres'`). */
+  schema: string | undefined;
 }
 
 export interface StartGatewayOptions {
@@ -22,6 +32,12 @@ export interface StartGatewayOptions {
   /** Wait until /ready answers 200 (default true). */
   waitReady?: boolean;
   timeoutMs?: number;
+  /**
+   * The gateway store: `postgres` (default) — a schema of its own in the test server at
+   * DATABASE_URL, dropped by stop(); `embedded` — PGlite in a fresh data directory; `given` — as
+   * `env` says (DATABASE_URL / DATABASE_SCHEMA / MCPGW_DATA_DIR are then the caller's, kept after stop).
+   */
+  store?: 'postgres' | 'embedded' | 'given';
 }
 
 /** Starts `node apps/gateway/dist/server.js` on free ports and waits until it listens (and is ready). */
@@ -33,8 +49,21 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     PORT: '0',
     METRICS_PORT: '0',
     LOG_LEVEL: 'info',
-    ...options.env,
+    // Tests make far more than the default 100 calls a minute; tests of rate limiting set their own.
+    RATE_LIMIT_MAX_REQUESTS: '0',
   };
+  const storeKind = options.store ?? 'postgres';
+  const dataDir = options.env?.['MCPGW_DATA_DIR'] ?? mkdtempSync(join(tmpdir(), 'mcpgw-gw-'));
+  const ownDataDir = options.env?.['MCPGW_DATA_DIR'] === undefined;
+  env['MCPGW_DATA_DIR'] = dataDir;
+  let schema: string | undefined;
+  if (storeKind === 'postgres') {
+    schema = `gw_${process.pid}_${randomBytes(4).toString('hex')}`;
+    env['DATABASE_URL'] = DATABASE_URL;
+    env['DATABASE_SCHEMA'] = schema;
+  }
+  Object.assign(env, options.env);
+  if (storeKind === 'given') schema = options.env?.['DATABASE_SCHEMA'];
   const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -70,13 +99,44 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     child,
     output,
     exited,
+    dataDir,
+    schema,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const status = await exited;
+      if (storeKind === 'postgres' && schema) await dropSchema(schema);
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      return status;
     },
   };
   if (options.waitReady !== false) await waitFor(async () => (await fetch(`${gateway.url}/ready`)).status === 200, timeoutMs);
   return gateway;
+}
+
+/**
+ * Variables for an in-process gateway (`buildApp(loadConfig(...))`) with a store of its own: a fresh
+ * schema in the test server and a fresh data directory. `cleanup()` drops and removes both.
+ */
+export function testStoreEnv(): { env: Record<string, string>; cleanup(): Promise<void> } {
+  const schema = `gw_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcpgw-app-'));
+  return {
+    env: { DATABASE_URL, DATABASE_SCHEMA: schema, MCPGW_DATA_DIR: dataDir },
+    cleanup: async () => {
+      await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

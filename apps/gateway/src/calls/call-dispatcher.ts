@@ -8,6 +8,9 @@ import {
   type CallMetadata,
   type SuccessEnvelope,
 } from '@mcpgw/protocol';
+import type { AuditOutcome } from '@mcpgw/store';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import type { Caller } from '../auth/caller.js';
 import type { Endpoint, GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
 import type { CallControl } from '../workers/call-control.js';
@@ -26,6 +29,8 @@ export interface CallRequest {
   /** `performance.now()` when the HTTP request arrived. */
   startedAt: number;
   endpoint: Endpoint;
+  /** Who is calling: scopes are checked here, and the audit row names them. */
+  caller: Caller;
 }
 
 /**
@@ -37,16 +42,56 @@ export class CallDispatcher {
     private readonly registry: ServiceRegistry,
     private readonly metrics: GatewayMetrics,
     private readonly log: GatewayLogger,
+    private readonly audit: AuditWriter,
   ) {}
 
-  /** Calls a tool and returns the success envelope; throws a GatewayError otherwise. */
+  /**
+   * Calls a tool and returns the success envelope; throws a GatewayError otherwise. Every call,
+   * refused or not, leaves one audit row.
+   */
   async call(request: CallRequest): Promise<SuccessEnvelope> {
+    try {
+      return await this.forward(request);
+    } catch (error) {
+      // Refused before reaching a worker (scope, unknown service or tool): audited here with the names as asked.
+      if (!(error instanceof WorkerCallError)) {
+        const name = error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR';
+        this.record(request, name === 'FORBIDDEN' ? 'denied' : 'error', error instanceof GatewayError ? error.spec.code : -32603, name);
+        if (name === 'FORBIDDEN') this.metrics.forbidden.inc();
+        throw error;
+      }
+      throw error.error;
+    }
+  }
+
+  private record(request: CallRequest, outcome: AuditOutcome, errorCode: number | null, errorName: string | null, service = request.service, tool = request.tool): void {
+    this.audit.record({
+      at: new Date(),
+      requestId: request.requestId,
+      agent: request.caller.agent,
+      authMethod: request.caller.method,
+      service: service.slice(0, 128),
+      tool: tool.slice(0, 128),
+      outcome,
+      errorCode,
+      errorName,
+      durationMs: elapsedMs(request.startedAt),
+      peer: request.caller.peer,
+      endpoint: request.endpoint,
+    });
+  }
+
+  private async forward(request: CallRequest): Promise<SuccessEnvelope> {
+    // Scopes first: a caller learns nothing about services it may not use, not even whether they exist.
+    const scopes = request.caller.scopes;
+    scopes.requireService(request.service);
     // Lookup failures (unknown service or tool) never reach a worker: they are counted only in
     // mcp_requests_failed_total by the route, so per-tool series stay bounded to real tools.
-    const entry = this.registry.require(request.service);
-    const descriptor = this.registry.resolveTool(entry, request.tool);
+    const entry = this.registry.require(request.service, (s) => scopes.seesService(s));
+    const descriptor = this.registry.resolveTool(entry, request.tool, (t) => scopes.allowsTool(entry.name, t));
     const service = entry.name;
     const tool = descriptor.name;
+    scopes.requireTool(service, tool);
     const series = this.metrics.forTool(service, tool);
     try {
       const result = await entry.handle.callTool({
@@ -73,6 +118,7 @@ export class CallDispatcher {
       series.success.inc();
       series.connectorSuccess.inc();
       series.tokens.inc(tokensUsed);
+      this.record(request, 'ok', null, null, service, tool);
       return { status: 'success', data: result.structuredContent ?? { content: result.content ?? [] }, metadata };
     } catch (error) {
       series.durationError.observe((performance.now() - request.startedAt) / 1000);
@@ -82,14 +128,20 @@ export class CallDispatcher {
       if (!(error instanceof GatewayError)) {
         this.log.error({ err: error, requestId: request.requestId, service, tool }, 'call failed unexpectedly');
       }
-      throw error;
+      this.record(request, 'error', error instanceof GatewayError ? error.spec.code : -32603, error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR', service, tool);
+      throw new WorkerCallError(error);
     }
   }
 
   /** Parses a slash command and calls the tool it names; `extra` arguments override the command's. */
   async execute(command: string, extra: Record<string, unknown> | undefined, base: Omit<CallRequest, 'service' | 'tool' | 'arguments'>): Promise<SuccessEnvelope> {
     const parsed = parseSlashCommand(command);
-    const entry = this.registry.require(parsed.service);
+    const scopes = base.caller.scopes;
+    if (!scopes.seesService(parsed.service)) {
+      // Through call(), so the refusal is audited like any other.
+      return this.call({ ...base, service: parsed.service, tool: '', arguments: {} });
+    }
+    const entry = this.registry.require(parsed.service, (s) => scopes.seesService(s));
     if (!entry.manifest) {
       throw new GatewayError('WORKER_UNAVAILABLE', `${entry.name} is starting; its commands are not known yet`, {
         retryAfterSeconds: 1,
@@ -100,6 +152,11 @@ export class CallDispatcher {
     return this.call({ ...base, service: entry.name, tool: match.command.tool, arguments: { ...match.arguments, ...extra } });
   }
 
+}
+
+/** Carries a worker call's failure past call(), which audits only the refusals before it. */
+class WorkerCallError {
+  constructor(readonly error: unknown) {}
 }
 
 function toolError(service: string, tool: string, result: ToolCallResult): GatewayError {

@@ -58,6 +58,26 @@ export class GatewayMetrics {
 
   readonly workerInFlight = this.gauge('mcp_worker_in_flight', 'Calls in flight to each worker (sampled at scrape time).', ['service'] as const);
 
+  readonly authFailures = this.counter('mcp_auth_failures_total', 'Refused authentication attempts by method (api_key, jwt, none) and reason (missing, malformed, unknown, mismatch, revoked, expired, signature, claim, peer_blocked, ...).', ['method', 'reason'] as const);
+
+  readonly authenticated = this.counter('mcp_auth_success_total', 'Authenticated requests by method (local, api_key, jwt).', ['method'] as const);
+
+  readonly forbidden = this.counter('mcp_auth_forbidden_total', 'Calls refused because the caller\'s scopes do not allow them.', [] as const);
+
+  readonly rateLimited = this.counter('mcp_rate_limit_exceeded_total', 'Calls refused by a rate limit (limit: agent = per-agent request limit, auth_failures = failed attempts per address).', ['limit'] as const);
+
+  readonly rateLimitBackend = this.gauge('mcp_rate_limit_redis_active', '1 while rate limits are kept in Redis (shared by replicas); 0 while in process memory (no REDIS_URL, or Redis unreachable).', [] as const);
+
+  readonly rateLimitFallback = this.counter('mcp_rate_limit_fallback_total', 'Rate-limit decisions taken in process memory because Redis was unreachable.', [] as const);
+
+  readonly storeUp = this.gauge('mcp_store_up', '1 while the gateway store (PostgreSQL or embedded) answers; 0 while audit rows are spooled.', [] as const);
+
+  readonly auditWritten = this.counter('mcp_audit_rows_written_total', 'Audit rows written to the store.', [] as const);
+
+  readonly auditDropped = this.counter('mcp_audit_rows_dropped_total', 'Audit rows lost because the spool was full (AUDIT_SPOOL_MAX_ROWS) while the store was down.', [] as const);
+
+  readonly auditSpooled = this.gauge('mcp_audit_spool_rows', 'Audit rows waiting to be written to the store.', [] as const);
+
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }

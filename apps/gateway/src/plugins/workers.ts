@@ -15,11 +15,11 @@ export const workersPlugin: FastifyPluginAsync = fp(
     const registry = new ServiceRegistry(pool, log);
     app.decorate('pool', pool);
     app.decorate('registry', registry);
-    app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log));
+    app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log, app.audit));
     app.addHook('onClose', async () => {
       await pool.stop();
     });
     await pool.start();
   },
-  { name: 'workers', dependencies: ['metrics'] },
+  { name: 'workers', dependencies: ['metrics', 'store'] },
 );

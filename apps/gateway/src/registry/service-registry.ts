@@ -59,11 +59,11 @@ export class ServiceRegistry {
     return this.entries.get(name);
   }
 
-  /** The entry, or SERVICE_NOT_FOUND listing the known services. */
-  require(name: string): ServiceEntry {
+  /** The entry, or SERVICE_NOT_FOUND listing the known services (those `visible` to the caller). */
+  require(name: string, visible: (service: string) => boolean = () => true): ServiceEntry {
     const entry = this.entries.get(name);
     if (entry) return entry;
-    const known = this.names();
+    const known = this.names().filter(visible);
     throw new GatewayError('SERVICE_NOT_FOUND', `unknown service "${truncate(name)}"; known services: ${known.join(', ') || 'none'}`, {
       data: { knownServices: known },
     });
@@ -73,7 +73,7 @@ export class ServiceRegistry {
    * The tool a call names, by tool name or operation alias. WORKER_UNAVAILABLE while the worker has
    * never started (its tools are not known yet); TOOL_NOT_FOUND listing the tools otherwise.
    */
-  resolveTool(entry: ServiceEntry, name: string): ToolDescriptor {
+  resolveTool(entry: ServiceEntry, name: string, visible: (tool: string) => boolean = () => true): ToolDescriptor {
     const toolName = entry.operations.get(name);
     const tool = toolName === undefined ? undefined : entry.tools.get(toolName);
     if (tool) return tool;
@@ -83,7 +83,7 @@ export class ServiceRegistry {
         data: { service: entry.name },
       });
     }
-    const tools = [...entry.tools.keys()];
+    const tools = [...entry.tools.keys()].filter(visible);
     throw new GatewayError('TOOL_NOT_FOUND', `${entry.name} has no tool or operation "${truncate(name)}"; tools: ${tools.join(', ')}`, {
       data: { service: entry.name, tools },
     });

@@ -39,8 +39,8 @@ export function serviceStatus(entry: ServiceEntry): ServiceStatus {
   return entry.handle.health?.status ?? 'unknown';
 }
 
-/** What `mcp.listServices` shows per service. */
-export function summarizeService(entry: ServiceEntry): ServiceSummary {
+/** What `mcp.listServices` shows per service (`toolCount`: the tools `visible` to the caller). */
+export function summarizeService(entry: ServiceEntry, visible: (tool: string) => boolean = () => true): ServiceSummary {
   const manifest = entry.manifest;
   const mode = manifest?.mode ?? null;
   return {
@@ -52,22 +52,25 @@ export function summarizeService(entry: ServiceEntry): ServiceSummary {
     mode,
     embedded: mode === 'embedded',
     sandbox: mode === 'sandbox',
-    toolCount: entry.tools.size,
+    toolCount: [...entry.tools.keys()].filter(visible).length,
   };
 }
 
-/** What the catalog and `mcp.describeService` show: tools with schemas, commands with usage. */
-export function describeService(entry: ServiceEntry): ServiceDescription {
+/**
+ * What the catalog and `mcp.describeService` show: tools with schemas, commands with usage —
+ * only the tools (and the commands of tools) `visible` to the caller.
+ */
+export function describeService(entry: ServiceEntry, visible: (tool: string) => boolean = () => true): ServiceDescription {
   const manifest = entry.manifest;
   const health = entry.handle.health;
   return {
-    ...summarizeService(entry),
+    ...summarizeService(entry, visible),
     reason: entry.handle.state === 'ready' ? (health?.reason ?? null) : (entry.handle.supervisor.lastError ?? null),
     notes: manifest?.notes ?? null,
     requiredEnv: manifest?.requiredEnv ?? [],
     missingEnv: health?.missing ?? [],
     breaker: entry.handle.breaker.state,
-    tools: (manifest?.tools ?? []).map((tool) => ({ ...tool })),
-    commands: entry.commands.map((c) => ({ usage: c.usage, tool: c.tool, description: c.description })),
+    tools: (manifest?.tools ?? []).filter((tool) => visible(tool.name)).map((tool) => ({ ...tool })),
+    commands: entry.commands.filter((c) => visible(c.tool)).map((c) => ({ usage: c.usage, tool: c.tool, description: c.description })),
   };
 }

@@ -1,12 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { describeService } from '../registry/service-view.js';
 
-/** `GET /mcp/catalog` (every service) and `GET /mcp/service/:name` (one; 404 lists the known ones). */
+/**
+ * `GET /mcp/catalog` (every service the caller may use, with only the tools it may call) and
+ * `GET /mcp/service/:name` (one; 403 outside the caller's scopes, 404 lists the known ones).
+ */
 export const catalogRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/mcp/catalog', async () => ({
-    gateway: { version: app.config.version },
-    services: app.registry.list().map(describeService),
-  }));
+  app.get('/mcp/catalog', async (request) => {
+    const scopes = request.caller.scopes;
+    return {
+      gateway: { version: app.config.version },
+      services: app.registry
+        .list()
+        .filter((entry) => scopes.seesService(entry.name))
+        .map((entry) => describeService(entry, (tool) => scopes.allowsTool(entry.name, tool))),
+    };
+  });
 
-  app.get<{ Params: { name: string } }>('/mcp/service/:name', async (request) => describeService(app.registry.require(request.params.name)));
+  app.get<{ Params: { name: string } }>('/mcp/service/:name', async (request) => {
+    const scopes = request.caller.scopes;
+    scopes.requireService(request.params.name);
+    const entry = app.registry.require(request.params.name, (s) => scopes.seesService(s));
+    return describeService(entry, (tool) => scopes.allowsTool(entry.name, tool));
+  });
 };

@@ -40,6 +40,7 @@ export const executeRoutes: FastifyPluginAsync = async (app) => {
         control,
         startedAt,
         endpoint: 'execute',
+        caller: request.caller,
       });
     } finally {
       forgetCall(request, control);

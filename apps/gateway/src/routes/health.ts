@@ -18,7 +18,17 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
     if (waiting.length > 0) {
       return reply.code(503).send({ status: 'not_ready', reason: `waiting for workers: ${waiting.join(', ')}`, waitingFor: waiting });
     }
-    return { status: 'ready' };
+    return { status: 'ready', dependencies: await dependencies() };
+  };
+
+  /**
+   * The store and Redis as seen now. Neither makes the gateway unready: calls go on with cached keys,
+   * spooled audit rows and in-process rate limits, and a replica pulled out of service would not help.
+   */
+  const dependencies = async (): Promise<{ store: 'up' | 'down'; rateLimits: 'redis' | 'memory' }> => {
+    const store = await Promise.race([app.store.ping().then(() => 'up' as const, () => 'down' as const), delay(1_000).then(() => 'down' as const)]);
+    app.metrics.storeUp.set(store === 'up' ? 1 : 0);
+    return { store, rateLimits: (await app.metrics.rateLimitBackend.get()).values[0]?.value === 1 ? 'redis' : 'memory' };
   };
   app.get('/health/ready', ready);
   app.get('/ready', ready);
@@ -39,6 +49,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       workers: { total, up },
       services,
+      dependencies: await dependencies(),
     });
   });
 

@@ -5,6 +5,8 @@ import { requireJsonBody } from '../plugins/json-body.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { describeService, summarizeService } from '../registry/service-view.js';
+import { CallLimiter } from '../calls/call-limiter.js';
+import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
 import { CallControl } from '../workers/call-control.js';
 
 interface RpcContext {
@@ -45,21 +47,41 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     const control = new CallControl();
     cancelOnDisconnect(ctx.request, control);
     try {
-      return await app.dispatcher.call({ service, tool, arguments: args, requestId: ctx.request.id, control, startedAt: ctx.startedAt, endpoint: 'rpc' });
+      return await app.dispatcher.call({
+        service,
+        tool,
+        arguments: args,
+        requestId: ctx.request.id,
+        control,
+        startedAt: ctx.startedAt,
+        endpoint: 'rpc',
+        caller: ctx.request.caller,
+      });
     } finally {
       forgetCall(ctx.request, control);
     }
   });
 
-  method('mcp.listServices', () => ({ services: app.registry.list().map(summarizeService) }));
+  method('mcp.listServices', (_params, ctx) => {
+    const scopes = ctx.request.caller.scopes;
+    return {
+      services: app.registry
+        .list()
+        .filter((entry) => scopes.seesService(entry.name))
+        .map((entry) => summarizeService(entry, (tool) => scopes.allowsTool(entry.name, tool))),
+    };
+  });
 
-  method('mcp.describeService', (params) => {
+  method('mcp.describeService', (params, ctx) => {
     const p = params as { service?: unknown; name?: unknown } | undefined;
     const name = p?.service ?? p?.name;
     if (typeof name !== 'string') {
       throw new GatewayError('INVALID_PARAMS', 'mcp.describeService takes {"service": "<name>"}', { data: { issues: [{ path: 'service', message: 'required string' }] } });
     }
-    return describeService(app.registry.require(name));
+    const scopes = ctx.request.caller.scopes;
+    scopes.requireService(name);
+    const entry = app.registry.require(name, (s) => scopes.seesService(s));
+    return describeService(entry, (tool) => scopes.allowsTool(entry.name, tool));
   });
 
   const answer = async (item: unknown, ctx: RpcContext): Promise<JSONRPCResponse | null> => {
@@ -82,12 +104,39 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     return (await server.receive(item as Parameters<typeof server.receive>[0], ctx)) as JSONRPCResponse | null;
   };
 
+  /** The answer to a call over the rate limit (none for a notification); audited like any refusal. */
+  const refuse = (item: unknown, decision: RateLimitDecision, ctx: RpcContext): JSONRPCResponse | null => {
+    const caller = ctx.request.caller;
+    const error = CallLimiter.refusal(decision, caller);
+    app.metrics.requestsFailed.labels('rpc', 'RATE_LIMITED').inc();
+    const params = isObject(item) && isObject(item['params']) ? item['params'] : undefined;
+    app.audit.record({
+      at: new Date(),
+      requestId: ctx.request.id,
+      agent: caller.agent,
+      authMethod: caller.method,
+      service: typeof params?.['service'] === 'string' ? params['service'].slice(0, 128) : null,
+      tool: typeof params?.['tool'] === 'string' ? params['tool'].slice(0, 128) : typeof params?.['operation'] === 'string' ? params['operation'].slice(0, 128) : null,
+      outcome: 'rate_limited',
+      errorCode: error.spec.code,
+      errorName: error.spec.name,
+      durationMs: 0,
+      peer: caller.peer,
+      endpoint: 'rpc',
+    });
+    const id = validId(item);
+    if (id === undefined && isObject(item) && !('id' in item)) return null;
+    return createJSONRPCErrorResponse(id ?? null, error.spec.code, error.message, { name: error.spec.name, ...error.data });
+  };
+
   app.setErrorHandler((error, request, reply) => {
     // Body-level failures (parse error, too large, wrong media type): one JSON-RPC error, id null.
+    // Refusals at the door (401, 403, 429) answer a single request with its own id.
     const resolved = resolveError(error, request.id, request.log);
     app.metrics.requestsFailed.labels('rpc', resolved.spec.name).inc();
     if (resolved.retryAfterSeconds !== undefined) void reply.header('retry-after', String(resolved.retryAfterSeconds));
-    void reply.code(resolved.spec.httpStatus).send(createJSONRPCErrorResponse(null, resolved.spec.code, resolved.message, rpcErrorObject(resolved).data));
+    const id = Array.isArray(request.body) ? null : (validId(request.body) ?? null);
+    void reply.code(resolved.spec.httpStatus).send(createJSONRPCErrorResponse(id, resolved.spec.code, resolved.message, rpcErrorObject(resolved).data));
   });
 
   app.post('/mcp/rpc', async (request, reply) => {
@@ -101,11 +150,27 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
       if (body.length > max) {
         throw new GatewayError('INVALID_REQUEST', `a batch holds at most ${max} requests (RPC_MAX_BATCH); this one has ${body.length}`);
       }
-      const responses = (await Promise.all(body.map((item) => answer(item, ctx)))).filter((r) => r !== null);
+      // Every call in the batch takes one unit; those past the limit are answered RATE_LIMITED.
+      const decision = await app.limiter.take(request.caller, body.length);
+      const allowed = decision ? decision.allowed : body.length;
+      if (decision) CallLimiter.setHeaders(reply, decision);
+      const responses = (
+        await Promise.all(body.map((item, i) => (i < allowed ? answer(item, ctx) : refuse(item, decision!, ctx))))
+      ).filter((r) => r !== null);
       if (responses.length === 0) return reply.code(204).send();
       return reply.code(200).send(responses);
     }
 
+    const decision = await app.limiter.take(request.caller, 1);
+    if (decision) {
+      CallLimiter.setHeaders(reply, decision);
+      if (decision.allowed < 1) {
+        const response = refuse(body, decision, ctx);
+        if (!response) return reply.code(204).send();
+        void reply.header('retry-after', String(Math.max(1, Math.ceil(decision.resetMs / 1000))));
+        return reply.code(429).send(response);
+      }
+    }
     const response = await answer(body, ctx);
     if (!response) return reply.code(204).send();
     if ('error' in response && response.error) {

@@ -1,0 +1,81 @@
+import { GatewayError } from '@mcpgw/protocol';
+import { SCOPE_PATTERN } from '../config.js';
+
+/**
+ * What a caller may use. A scope names a service (`postgres`: all its tools), a tool
+ * (`postgres:query`), every service (`*`), or the admin API (`admin`; `*` does not include it).
+ */
+export class Scopes {
+  readonly all: boolean;
+  readonly admin: boolean;
+  private readonly services = new Set<string>();
+  /** service → tools allowed one by one. */
+  private readonly tools = new Map<string, Set<string>>();
+
+  constructor(readonly list: readonly string[]) {
+    let all = false;
+    let admin = false;
+    for (const scope of list) {
+      if (scope === '*') all = true;
+      else if (scope === 'admin') admin = true;
+      else {
+        const colon = scope.indexOf(':');
+        if (colon === -1) this.services.add(scope);
+        else {
+          const service = scope.slice(0, colon);
+          let set = this.tools.get(service);
+          if (!set) this.tools.set(service, (set = new Set()));
+          set.add(scope.slice(colon + 1));
+        }
+      }
+    }
+    this.all = all;
+    this.admin = admin;
+  }
+
+  /** Whether the caller may see the service (it may call at least one of its tools). */
+  seesService(service: string): boolean {
+    return this.all || this.services.has(service) || this.tools.has(service);
+  }
+
+  allowsTool(service: string, tool: string): boolean {
+    return this.all || this.services.has(service) || this.tools.get(service)?.has(tool) === true;
+  }
+
+  /** Throws FORBIDDEN naming the scope needed. */
+  requireTool(service: string, tool: string): void {
+    if (this.allowsTool(service, tool)) return;
+    throw new GatewayError('FORBIDDEN', `calling ${service}.${tool} needs scope "${service}" or "${service}:${tool}" (or "*"); this caller has ${describe(this.list)}`, {
+      data: { required: [service, `${service}:${tool}`, '*'], service, tool },
+    });
+  }
+
+  requireService(service: string): void {
+    if (this.seesService(service)) return;
+    throw new GatewayError('FORBIDDEN', `service ${service} needs scope "${service}" (or one of its tools, or "*"); this caller has ${describe(this.list)}`, {
+      data: { required: [service, `${service}:<tool>`, '*'], service },
+    });
+  }
+
+  requireAdmin(): void {
+    if (this.admin) return;
+    throw new GatewayError('FORBIDDEN', `the admin API needs scope "admin"; this caller has ${describe(this.list)}`, { data: { required: ['admin'] } });
+  }
+}
+
+function describe(list: readonly string[]): string {
+  return list.length === 0 ? 'no scopes' : `scopes ${list.map((s) => `"${s}"`).join(', ')}`;
+}
+
+/** Parses a comma/space-separated scope list, refusing malformed entries with a message saying the form. */
+export function parseScopeList(text: string | readonly string[]): string[] {
+  const items = (typeof text === 'string' ? text.split(/[\s,]+/) : [...text]).map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    if (!SCOPE_PATTERN.test(item)) {
+      throw new GatewayError('INVALID_PARAMS', `"${item.slice(0, 80)}" is not a scope; use *, admin, a service (postgres) or service:tool (postgres:query)`, {
+        data: { issues: [{ path: 'scopes', message: 'invalid scope' }] },
+      });
+    }
+  }
+  return [...new Set(items)];
+}
