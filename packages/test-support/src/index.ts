@@ -3,3 +3,7 @@ export * from './test-database.js';
 export * from './gateway-process.js';
 export * from './http-client.js';
 export * from './metrics.js';
+export * from './tcp-proxy.js';
+export * from './netns.js';
+export * from './cli-process.js';
+export * from './test-redis.js';

@@ -7,6 +7,7 @@ import { AuthFailure, Authenticator } from '../auth/authenticator.js';
 import { createJwtVerifier } from '../auth/jwt-verifier.js';
 import { CallLimiter } from '../calls/call-limiter.js';
 import { createRateLimiter } from '../rate-limit/create-rate-limiter.js';
+import { warnUnlessNoEviction } from '../redis/eviction-policy-check.js';
 
 /** Routes behind the front door: every call and catalog route, and the admin API. */
 export function isProtectedRoute(url: string | undefined): boolean {
@@ -46,6 +47,7 @@ export const authPlugin: FastifyPluginAsync = fp(
       },
     });
     metrics.rateLimitBackend.set(redis.url ? 1 : 0);
+    if (redis.url) void warnUnlessNoEviction(redis.url, log);
     const authenticator = new Authenticator({
       localhostBypass: auth.localhostBypass,
       localScopes: auth.localScopes,
