@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { isMainModule } from './is-main-module.js';
 import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './config.js';
+import { redactUrl } from '@mcpgw/protocol';
 import { StoreError } from '@mcpgw/store';
 import { runServer } from './server.js';
 import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
@@ -107,25 +108,13 @@ function printConfig(out: Out, err: Out): number {
   if (!config) return 2;
   const shown = {
     ...config,
-    store: { ...config.store, databaseUrl: redactUrl(config.store.databaseUrl) },
-    redis: { ...config.redis, url: redactUrl(config.redis.url) },
+    store: { ...config.store, databaseUrl: config.store.databaseUrl && redactUrl(config.store.databaseUrl) },
+    redis: { ...config.redis, url: config.redis.url && redactUrl(config.redis.url) },
     auth: { ...config.auth, jwt: { ...config.auth.jwt, secret: config.auth.jwt.secret ? '[set]' : undefined } },
     workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, env: Object.keys(w.env).sort() })),
   };
   out(`${JSON.stringify(shown, null, 2)}\n`);
   return 0;
-}
-
-/** A URL with its password replaced, for printing. */
-function redactUrl(url: string | undefined): string | undefined {
-  if (!url) return url;
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '[unparseable]';
-  }
 }
 
 function runWorker(args: string[], err: Out): Promise<number> {

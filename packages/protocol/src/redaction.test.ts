@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { scrubSecrets } from './redaction.js';
+import { redactUrl, scrubSecrets } from './redaction.js';
 
 describe('scrubSecrets', () => {
   it.each([
@@ -15,5 +15,14 @@ describe('scrubSecrets', () => {
   it('leaves ordinary text alone', () => {
     const text = 'relation "orders" does not exist (at character 15). Hint: check the schema';
     expect(scrubSecrets(text)).toBe(text);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and nothing else', () => {
+    expect(redactUrl('redis://:secret@host:6379/2')).toBe('redis://:***@host:6379/2');
+    expect(redactUrl('redis://user:secret@host:6379')).toBe('redis://user:***@host:6379');
+    expect(redactUrl('redis://host:6379')).toBe('redis://host:6379');
+    expect(redactUrl('not a url :secret@')).toBe('[unparsable URL]');
   });
 });

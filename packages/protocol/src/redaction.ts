@@ -38,3 +38,14 @@ export function scrubSerializedError<E extends { message?: unknown; stack?: unkn
   if (typeof error.stack === 'string') error.stack = scrubSecrets(error.stack);
   return error;
 }
+
+/** A connection URL with its password replaced by `***`, for logs and printed configuration. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparsable URL]';
+  }
+}

@@ -10,6 +10,7 @@ import { NetworkMatcher, isLoopback, normalizeAddress } from './network.js';
 import { Scopes } from './scopes.js';
 
 const AGENT_ID = /^[A-Za-z0-9._@:-]{1,64}$/;
+const MAX_BLOCKED_PEERS = 10_000;
 
 /** A refused request, with a bounded reason for metrics. */
 export class AuthFailure extends GatewayError {
@@ -49,6 +50,12 @@ export interface AuthRequest {
 export class Authenticator {
   private readonly trusted: NetworkMatcher;
   private readonly localScopes: Scopes;
+  /**
+   * Peers whose failures used up AUTH_FAILURE_MAX, until when. Failures are counted in the shared
+   * limiter; the block itself is remembered here so a request with a credential costs no extra
+   * round trip to Redis. Bounded: the oldest entry goes when it is full.
+   */
+  private readonly blocked = new Map<string, number>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.trusted = new NetworkMatcher(options.trustedNetworks);
@@ -61,11 +68,11 @@ export class Authenticator {
     const authorization = request.headers.authorization;
     if (keyHeader === undefined && authorization === undefined) {
       if (this.options.localhostBypass && (isLoopback(peer) || this.trusted.has(peer))) return this.local(peer, request.headers['x-agent-id']);
-      await this.refuseIfBlocked(peer, 'none');
+      this.refuseIfBlocked(peer, 'none');
       throw await this.fail(peer, 'none', 'missing', new GatewayError('UNAUTHENTICATED', 'this endpoint needs a credential: send X-MCP-Key: mcp_live_<prefix>_<secret> or Authorization: Bearer <JWT>'));
     }
     if (keyHeader !== undefined) {
-      await this.refuseIfBlocked(peer, 'api_key');
+      this.refuseIfBlocked(peer, 'api_key');
       if (typeof keyHeader !== 'string') throw await this.fail(peer, 'api_key', 'malformed', new KeyRejectedError('malformed'));
       try {
         const key = await this.options.keys.verify(keyHeader.trim());
@@ -75,7 +82,7 @@ export class Authenticator {
         throw error;
       }
     }
-    await this.refuseIfBlocked(peer, 'jwt');
+    this.refuseIfBlocked(peer, 'jwt');
     const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization!);
     if (!match) {
       throw await this.fail(peer, 'jwt', 'malformed', new GatewayError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <JWT>" (or send X-MCP-Key instead)'));
@@ -104,10 +111,16 @@ export class Authenticator {
   }
 
   /** A peer that failed too often is refused before its credential is even looked at. */
-  private async refuseIfBlocked(peer: string, method: 'api_key' | 'jwt' | 'none'): Promise<void> {
-    const state = await this.options.failures.peek(`authfail:${peer}`, this.options.failureRule);
-    if (state.remaining > 0) return;
-    const retryAfter = Math.max(1, Math.ceil(state.resetMs / 1000));
+  private refuseIfBlocked(peer: string, method: 'api_key' | 'jwt' | 'none'): void {
+    if (this.blocked.size === 0) return;
+    const until = this.blocked.get(peer);
+    if (until === undefined) return;
+    const now = Date.now();
+    if (until <= now) {
+      this.blocked.delete(peer);
+      return;
+    }
+    const retryAfter = Math.max(1, Math.ceil((until - now) / 1000));
     throw new AuthFailure(
       method,
       'peer_blocked',
@@ -116,7 +129,11 @@ export class Authenticator {
   }
 
   private async fail(peer: string, method: 'api_key' | 'jwt' | 'none', reason: string, error: GatewayError): Promise<AuthFailure> {
-    await this.options.failures.consume(`authfail:${peer}`, 1, this.options.failureRule);
+    const state = await this.options.failures.consume(`authfail:${peer}`, 1, this.options.failureRule);
+    if (state.remaining === 0) {
+      if (this.blocked.size >= MAX_BLOCKED_PEERS) this.blocked.delete(this.blocked.keys().next().value!);
+      this.blocked.set(peer, Date.now() + state.resetMs);
+    }
     return new AuthFailure(method, reason, error);
   }
 }

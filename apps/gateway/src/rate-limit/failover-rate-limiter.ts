@@ -1,3 +1,4 @@
+import { redactUrl } from '@mcpgw/protocol';
 import { Redis } from 'ioredis';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import { checkArguments, type RateLimitDecision, type RateLimiter, type RateLimitRule } from './rate-limiter.js';
@@ -174,16 +175,6 @@ export class FailoverRateLimiter implements RateLimiter {
   }
 }
 
-/** `url` with its password replaced by `***` (for logs). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparsable Redis URL>';
-  }
-}
 
 function passwordOf(url: string): string {
   try {
