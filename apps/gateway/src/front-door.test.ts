@@ -392,7 +392,7 @@ describe('audit and logs', () => {
     }
   });
 
-  it('never logs keys, tokens or the JWT secret', async () => {
+  it('never puts keys, tokens or the JWT secret in logs or audit rows, nor agents in metric labels', async () => {
     const { key } = await createKey({ name: 'agent-logged', scopes: ['echo'] });
     const token = await signToken({ secret: JWT_SECRET, subject: 'agent-logged-jwt', scopes: ['echo'], ttlMs: 60_000, audience: 'mcp-gateway' });
     await echo(1, { headers: { 'x-mcp-key': key } });
@@ -404,6 +404,29 @@ describe('audit and logs', () => {
     expect(all).not.toContain(key.slice(22));
     expect(all).not.toContain(token.split('.')[2]!);
     expect(all).not.toContain(JWT_SECRET);
+    const audit = JSON.stringify(await auditRows({ since: '10m' }));
+    expect(audit).toContain('agent-logged');
+    expect(audit).not.toContain(key.slice(22));
+    expect(audit).not.toContain(token.split('.')[2]!);
+    const metrics = (await app.metricsServer.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).not.toContain('agent-logged');
+    expect(metrics).not.toContain(key.slice(9, 21));
+  });
+});
+
+describe('no token passthrough (A7)', () => {
+  it('gives a worker neither the caller\'s credential nor the gateway\'s secrets', async () => {
+    const { key } = await createKey({ name: 'agent-a7', scopes: ['echo'] });
+    const token = await signToken({ secret: JWT_SECRET, subject: 'agent-a7-jwt', scopes: ['echo'], ttlMs: 60_000, audience: 'mcp-gateway' });
+    for (const headers of [{ 'x-mcp-key': key }, { authorization: `Bearer ${token}` }]) {
+      const response = await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'environment', arguments: {} } }, { headers });
+      expect(response.statusCode).toBe(200);
+      const seen = JSON.stringify(response.json().result.data);
+      expect(response.json().result.data.arguments).toEqual({});
+      for (const secret of [key, key.slice(22), token, JWT_SECRET, store.env['DATABASE_URL']!]) expect(seen).not.toContain(secret);
+      expect(Object.keys(response.json().result.data.env)).not.toEqual(expect.arrayContaining(['JWT_SECRET']));
+      for (const name of ['JWT_SECRET', 'DATABASE_URL', 'DATABASE_SCHEMA', 'REDIS_URL', 'MCPGW_DATA_DIR']) expect(response.json().result.data.env).not.toHaveProperty(name);
+    }
   });
 });
 
