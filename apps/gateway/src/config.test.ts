@@ -82,4 +82,46 @@ describe('loadConfig', () => {
   it('refuses a restart cap below the restart base', () => {
     expect(() => loadConfig({ WORKER_RESTART_BASE_MS: '5000', WORKER_RESTART_MAX_MS: '1000' })).toThrow(/WORKER_RESTART_MAX_MS/);
   });
+
+  it('parses the front door settings with safe defaults', () => {
+    const config = loadConfig({}, '/srv/gw');
+    expect(config.store).toMatchObject({ databaseUrl: undefined, schema: 'mcpgw', dataDir: '/srv/gw/.mcpgw' });
+    expect(config.auth).toMatchObject({ localhostBypass: true, localScopes: ['*', 'admin'], trustProxy: [], trustedNetworks: [], keyCacheTtlMs: 1_000 });
+    expect(config.rateLimit).toEqual({ max: 100, windowMs: 60_000 });
+    const custom = loadConfig({
+      LOCALHOST_BYPASS: 'false',
+      LOCAL_SCOPES: 'postgres,echo:echo',
+      TRUSTED_NETWORKS: '10.0.0.0/8, fd00::/8',
+      TRUST_PROXY: '127.0.0.1,loopback,10.1.0.0/16',
+      JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----',
+      JWT_AUDIENCE: 'a,b',
+      RATE_LIMIT_MAX_REQUESTS: '0',
+    });
+    expect(custom.auth).toMatchObject({ localhostBypass: false, localScopes: ['postgres', 'echo:echo'], trustedNetworks: ['10.0.0.0/8', 'fd00::/8'] });
+    expect(custom.auth.jwt.publicKeyPem).toBe('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----');
+    expect(custom.auth.jwt.audience).toEqual(['a', 'b']);
+    expect(custom.rateLimit.max).toBe(0);
+  });
+
+  it.each([
+    ['TRUSTED_NETWORKS', '10.0.0.1', /TRUSTED_NETWORKS: "10.0.0.1" is not a CIDR/],
+    ['TRUST_PROXY', 'proxy.internal', /TRUST_PROXY: "proxy.internal" is not an address/],
+    ['JWT_SECRET', 'short', /JWT_SECRET=.*at least 32 characters/],
+    ['JWT_PUBLIC_KEY', 'abc', /JWT_PUBLIC_KEY=.*PEM public key/],
+    ['JWT_JWKS_URL', 'ftp://idp/jwks', /JWT_JWKS_URL=.*http\(s\) URL/],
+    ['LOCAL_SCOPES', 'Postgres', /LOCAL_SCOPES=.*expected scopes such as/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL=.*postgres:\/\//],
+    ['DATABASE_SCHEMA', 'Bad-Name', /DATABASE_SCHEMA=.*SQL identifier/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL=.*redis:\/\//],
+    ['JWT_CLOCK_TOLERANCE_SEC', '120', /JWT_CLOCK_TOLERANCE_SEC/],
+    ['API_KEY_CACHE_TTL_MS', '5000', /API_KEY_CACHE_TTL_MS/],
+  ])('refuses %s=%s naming the expected form', (name, value, pattern) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(pattern);
+  });
+
+  it('never hands the store, Redis or JWT settings to a worker', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db/gw', REDIS_URL: 'redis://:pw@r:6379', JWT_SECRET: 'x'.repeat(40), MCPGW_DATA_DIR: '/d' });
+    const env = config.workers[0]!.env;
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'MCPGW_DATA_DIR']) expect(env).not.toHaveProperty(name);
+  });
 });
