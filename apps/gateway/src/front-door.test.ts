@@ -418,7 +418,7 @@ describe('no token passthrough (A7)', () => {
   it('gives a worker neither the caller\'s credential nor the gateway\'s secrets', async () => {
     const { key } = await createKey({ name: 'agent-a7', scopes: ['echo'] });
     const token = await signToken({ secret: JWT_SECRET, subject: 'agent-a7-jwt', scopes: ['echo'], ttlMs: 60_000, audience: 'mcp-gateway' });
-    for (const headers of [{ 'x-mcp-key': key }, { authorization: `Bearer ${token}` }]) {
+    for (const headers of [{ 'x-mcp-key': key }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
       const response = await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'environment', arguments: {} } }, { headers });
       expect(response.statusCode).toBe(200);
       const seen = JSON.stringify(response.json().result.data);
