@@ -25,6 +25,8 @@ export class KeyRejectedError extends GatewayError {
 
 interface CacheEntry {
   record: ApiKeyRecord | undefined;
+  /** The record's hash as bytes, decoded once. */
+  digest: Buffer | undefined;
   fetchedAt: number;
   identity: KeyIdentity | undefined;
 }
@@ -73,7 +75,7 @@ export class ApiKeyVerifier {
     if (!entry || now - entry.fetchedAt >= this.options.ttlMs) entry = await this.refresh(prefix, entry, now);
     const record = entry.record;
     if (!record) throw new KeyRejectedError('unknown');
-    if (!apiKeyMatches(key, record.hash)) throw new KeyRejectedError('mismatch');
+    if (!apiKeyMatches(key, entry.digest!)) throw new KeyRejectedError('mismatch');
     if (record.revokedAt) throw new KeyRejectedError('revoked');
     if (record.expiresAt && record.expiresAt.getTime() <= now) throw new KeyRejectedError('expired');
     this.noteUse(prefix, now);
@@ -112,6 +114,7 @@ export class ApiKeyVerifier {
     }
     const entry: CacheEntry = {
       record,
+      digest: record ? Buffer.from(record.hash, 'hex') : undefined,
       fetchedAt: now,
       identity: record
         ? {

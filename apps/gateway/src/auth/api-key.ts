@@ -37,9 +37,9 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Constant-time comparison of a presented key with a stored hex digest. */
-export function apiKeyMatches(key: string, storedHashHex: string): boolean {
+/** Constant-time comparison of a presented key with a stored digest (hex, or its bytes). */
+export function apiKeyMatches(key: string, storedHash: string | Buffer): boolean {
   const presented = createHash('sha256').update(key).digest();
-  const stored = Buffer.from(storedHashHex, 'hex');
+  const stored = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
   return stored.length === presented.length && timingSafeEqual(presented, stored);
 }
