@@ -16,6 +16,8 @@ export function migrationLockKey(schema: string): string {
  * applied. Returns the versions applied now (empty when up to date).
  */
 export async function runMigrations(pool: pg.Pool, schema: string, migrations: readonly Migration[]): Promise<number[]> {
+  // Up to date: nothing to create, so a role without CREATE (the least-privilege grants) can start.
+  if (await upToDate(pool, schema, migrations)) return [];
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -32,6 +34,14 @@ export async function runMigrations(pool: pg.Pool, schema: string, migrations: r
     client.release(!rolledBack);
     throw error;
   }
+}
+
+async function upToDate(pool: pg.Pool, schema: string, migrations: readonly Migration[]): Promise<boolean> {
+  const exists = await pool.query<{ table: string | null }>(`SELECT to_regclass($1) AS table`, [`"${schema}".schema_migrations`]);
+  if (!exists.rows[0]?.table) return false;
+  const done = await pool.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);
+  const recorded = new Set(done.rows.map((row) => row.version));
+  return migrations.every((m) => recorded.has(m.version));
 }
 
 async function applyPending(client: pg.PoolClient, schema: string, migrations: readonly Migration[]): Promise<number[]> {

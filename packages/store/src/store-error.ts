@@ -1,10 +1,11 @@
 /** Why a store operation failed, in terms a caller can act on. */
-export type StoreErrorCode = 'unavailable' | 'duplicate' | 'locked' | 'invalid';
+export type StoreErrorCode = 'unavailable' | 'duplicate' | 'locked' | 'invalid' | 'permission';
 
 /**
  * An error callers are meant to handle: `unavailable` (the database cannot be reached: spool or
  * serve from cache and retry), `duplicate` (a unique value is taken), `locked` (another process
- * owns the embedded data dir), `invalid` (a bad option or argument). Messages never carry credentials.
+ * owns the embedded data dir), `invalid` (a bad option or argument), `permission` (the database role
+ * lacks a privilege the operation needs). Messages never carry credentials.
  */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -78,5 +79,8 @@ export function toStoreError(error: unknown, location: string, redact: (text: st
     return new StoreError('unavailable', `the gateway store at ${location} is unavailable${suffix}: ${text}`);
   }
   if (code === '23505') return new StoreError('duplicate', text);
+  if (code === '42501') {
+    return new StoreError('permission', `the database role may not do this in the gateway store at ${location}: ${text} (see the grants in docs/security.md)`);
+  }
   return error;
 }
