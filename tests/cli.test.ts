@@ -48,6 +48,10 @@ describe('mcpgw', () => {
     expect((await mcpgw(['keys', 'revoke', key.prefix], storeEnv)).code).toBe(0);
     expect((await mcpgw(['keys', 'list'], storeEnv)).stdout).not.toContain(key.prefix);
     expect((await mcpgw(['keys', 'list', '--all'], storeEnv)).stdout).toMatch(/revoked/);
+    const audit = await mcpgw(['audit', 'tail', '--service', 'admin', '--json'], storeEnv);
+    const changes = audit.stdout.trim().split('\n').map((line) => JSON.parse(line) as { tool: string; agent: string; endpoint: string });
+    expect(changes.map((c) => c.tool)).toEqual([`keys.create:${key.prefix}`, `keys.revoke:${key.prefix}`]);
+    expect(changes[0]).toMatchObject({ agent: expect.stringMatching(/^cli:/), endpoint: 'cli' });
     const missing = await mcpgw(['keys', 'revoke', '0123456789ab'], storeEnv);
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/no API key has the prefix/) });
     for (const args of [['keys', 'create', '--scopes', 'echo'], ['keys', 'create', '--name', 'x', '--scopes', 'Bad'], ['keys', 'create', '--name', 'x', '--scopes', 'echo', '--expires', '1y'], ['keys', 'revoke', 'nope'], ['keys']]) {

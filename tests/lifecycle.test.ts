@@ -1,13 +1,19 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { GATEWAY_ENTRY, REPO_ROOT, TEST_WORKER_ENTRY, execute, startGateway } from '@mcpgw/test-support';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GATEWAY_ENTRY, TEST_WORKER_ENTRY, execute, startGateway } from '@mcpgw/test-support';
 
 const echoOnly = { WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` };
 
+/** Runs the gateway in a directory of its own (no .env, its own ./.mcpgw store). */
 function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'mcpgw-lifecycle-'));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [GATEWAY_ENTRY], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '', ...env } });
+    const child = spawn(process.execPath, [GATEWAY_ENTRY], { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env } });
+    child.on('exit', () => rmSync(cwd, { recursive: true, force: true }));
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -22,6 +28,13 @@ describe('start-up and shutdown', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/PORT="http": expected a whole number/);
     expect(stderr).toMatch(/DEFAULT_TIMEOUT_MS="-5"/);
+  });
+
+  it('stops at start-up on a JWT key it cannot use, naming the variable, and leaves its store unlocked', async () => {
+    const { code, stderr } = await run({ ...echoOnly, JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nnot a key\\n-----END PUBLIC KEY-----' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^mcp-gateway: JWT_PUBLIC_KEY is not a PEM public key/);
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits with a clear message when its port is taken', async () => {

@@ -51,6 +51,17 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
     app.shuttingDown = true;
   });
 
+  try {
+    await registerAll(app, config);
+  } catch (error) {
+    // What did start (the store and its lock, workers) is stopped before the error goes up.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+async function registerAll(app: FastifyInstance, config: GatewayConfig): Promise<void> {
   await app.register(requestContextPlugin);
   await app.register(jsonBodyPlugin, { maxDepth: config.jsonMaxDepth });
   await app.register(errorHandlerPlugin);
@@ -63,5 +74,4 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
   await app.register(executeRoutes);
   await app.register(rpcRoutes);
   await app.register(adminRoutes);
-  return app;
 }

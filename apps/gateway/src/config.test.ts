@@ -119,9 +119,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(pattern);
   });
 
-  it('never hands the store, Redis or JWT settings to a worker', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db/gw', REDIS_URL: 'redis://:pw@r:6379', JWT_SECRET: 'x'.repeat(40), MCPGW_DATA_DIR: '/d' });
-    const env = config.workers[0]!.env;
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'MCPGW_DATA_DIR']) expect(env).not.toHaveProperty(name);
+  it('never hands the store, Redis or JWT settings to a worker, even one named after them', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db/gw',
+      REDIS_URL: 'redis://:pw@r:6379',
+      JWT_SECRET: 'x'.repeat(40),
+      MCPGW_DATA_DIR: '/d',
+      REDIS_EXTRA: 'for-the-redis-worker',
+      EXTRA_WORKERS: `redis=${TEST_WORKER_ENTRY},jwt=${TEST_WORKER_ENTRY},database=${TEST_WORKER_ENTRY},mcpgw=${TEST_WORKER_ENTRY}`,
+    });
+    for (const worker of config.workers) {
+      for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'MCPGW_DATA_DIR']) expect(worker.env).not.toHaveProperty(name);
+    }
+    expect(config.workers.find((w) => w.name === 'redis')!.env).toHaveProperty('REDIS_EXTRA', 'for-the-redis-worker');
   });
 });

@@ -162,6 +162,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables only the gateway reads: kept from workers even when a worker's name prefixes them (`redis` → REDIS_URL). */
+const GATEWAY_ONLY = new Set(Object.keys(envSchema.shape).filter((key) => !['LOG_LEVEL', 'LOG_FORMAT'].includes(key)));
+
 /** Variables every worker process receives (besides its own). Nothing secret of the gateway's. */
 const BASE_WORKER_ENV = ['PATH', 'HOME', 'XDG_CACHE_HOME', 'TZ', 'LANG', 'LC_ALL', 'NODE_ENV', 'LOG_LEVEL', 'LOG_FORMAT', 'TMPDIR', 'SYSTEMROOT'];
 
@@ -334,6 +337,8 @@ function workerEnv(name: string, prefixes: readonly string[], env: EnvSource): R
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) continue;
+    // The gateway's own variables (store, Redis, JWT, ...) never reach a worker, whatever it is called.
+    if (GATEWAY_ONLY.has(key)) continue;
     if (BASE_WORKER_ENV.includes(key) || key.startsWith(own) || prefixes.some((p) => key.startsWith(p))) out[key] = value;
   }
   out['MCPGW_SERVICE_NAME'] = name;

@@ -1,5 +1,5 @@
 import type { GatewayStore } from '@mcpgw/store';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditWriter } from './audit/audit-writer.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { ApiKeyVerifier } from './auth/api-key-verifier.js';
@@ -28,6 +28,8 @@ declare module 'fastify' {
     authenticator: Authenticator;
     keyVerifier: ApiKeyVerifier;
     limiter: CallLimiter;
+    /** Audits and counts a FORBIDDEN refusal that no call dispatch recorded (listings, admin API). */
+    auditForbidden(request: FastifyRequest, error: unknown): void;
   }
   interface FastifyRequest {
     /** Set by the auth plugin on every /mcp and /admin route before the handler runs. */

@@ -89,6 +89,17 @@ describe('localhost bypass', () => {
     expect(rows[0]).toMatchObject({ requestId: 'named-agent-call', authMethod: 'local', service: 'echo', tool: 'echo', outcome: 'ok', peer: '127.0.0.1' });
   });
 
+  it('refuses a loopback caller that addresses another host (DNS rebinding), and takes every loopback name', async () => {
+    for (const host of ['localhost:8100', '127.0.0.1:8100', '[::1]:8100', 'gw.localhost', 'LOCALHOST']) {
+      expect((await echo(1, { from: '127.0.0.1', headers: { host } })).statusCode).toBe(200);
+    }
+    for (const host of ['evil.example:8100', 'evil.example', '10.0.0.1:8100', 'localhost.evil.example']) {
+      const response = await echo(2, { from: '127.0.0.1', headers: { host } });
+      expect(response.statusCode).toBe(401);
+      expect(response.json().error.message).toMatch(/DNS rebinding/);
+    }
+  });
+
   it('refuses an invalid X-Agent-Id with 400', async () => {
     const response = await echo(1, { from: '127.0.0.1', headers: { 'x-agent-id': 'no spaces allowed' } });
     expect(response.statusCode).toBe(400);
@@ -291,6 +302,29 @@ describe('scopes', () => {
     expect(allowed.statusCode).toBe(200);
     const anonymous = await app.inject({ method: 'GET', url: '/admin/audit', remoteAddress: REMOTE });
     expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="mcp-gateway"');
+  });
+
+  it('audits and counts refusals of listings and the admin API once each', async () => {
+    const before = metricValue(parseMetrics((await app.metricsServer.inject({ method: 'GET', url: '/metrics' })).body), 'mcp_auth_forbidden_total');
+    await app.inject({ method: 'GET', url: '/admin/keys', remoteAddress: REMOTE, headers: { 'x-mcp-key': toolOnly, 'x-request-id': 'denied-admin' } });
+    await app.inject({ method: 'GET', url: '/mcp/service/echo', remoteAddress: REMOTE, headers: { 'x-mcp-key': adminOnly, 'x-request-id': 'denied-describe' } });
+    await rpc({ jsonrpc: '2.0', id: 4, method: 'mcp.describeService', params: { service: 'echo' } }, { headers: { 'x-mcp-key': adminOnly, 'x-request-id': 'denied-rpc-describe' } });
+    await app.inject({
+      method: 'POST',
+      url: '/mcp/execute',
+      remoteAddress: REMOTE,
+      headers: { 'content-type': 'application/json', 'x-mcp-key': adminOnly, 'x-request-id': 'denied-slash' },
+      payload: '{"command":"/mcp-echo echo hi"}',
+    });
+    const rows = await auditRows({ outcome: 'denied' });
+    const byRequest = (id: string) => rows.filter((r) => r.requestId === id);
+    expect(byRequest('denied-admin')).toEqual([expect.objectContaining({ agent: 'agent-tool-only', service: 'admin', errorName: 'FORBIDDEN' })]);
+    expect(byRequest('denied-describe')).toEqual([expect.objectContaining({ agent: 'agent-admin', service: 'echo' })]);
+    expect(byRequest('denied-rpc-describe')).toEqual([expect.objectContaining({ agent: 'agent-admin', service: 'echo' })]);
+    expect(byRequest('denied-slash')).toHaveLength(1);
+    const after = metricValue(parseMetrics((await app.metricsServer.inject({ method: 'GET', url: '/metrics' })).body), 'mcp_auth_forbidden_total');
+    expect(after - before).toBe(4);
   });
 });
 

@@ -24,6 +24,10 @@ export async function runServer(): Promise<void> {
   const logger = createLogger(config);
   const started = performance.now();
   const app = await buildApp(config, { logger }).catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mcp-gateway: ${error.message}\nSee the configuration table in README.md.\n`);
+      process.exit(2);
+    }
     if (error instanceof StoreError) {
       logger.fatal(`the gateway store cannot be opened: ${error.message}`);
       process.exit(2);

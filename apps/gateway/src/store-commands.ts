@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { openStore, type AuditOutcome, type AuditQuery, type GatewayStore, type StoredAuditRow } from '@mcpgw/store';
 import { isKeyPrefix } from './auth/api-key.js';
@@ -62,7 +64,11 @@ export async function keysCommand(args: string[], config: GatewayConfig, out: Ou
         err(`${(error as Error).message}\nusage: mcpgw keys create --name agent-x --scopes postgres,odoo [--expires 30d] [--rate 500/1m]\n`);
         return 2;
       }
-      const { key, record } = await withStore(config, err, (store) => createApiKey(store.keys, input));
+      const { key, record } = await withStore(config, err, async (store) => {
+        const created = await createApiKey(store.keys, input);
+        await auditCli(store, `keys.create:${created.record.prefix}`);
+        return created;
+      });
       if (values.json) out(`${JSON.stringify({ key, ...keyView(record) }, null, 2)}\n`);
       else {
         out(`${key}\n`);
@@ -83,7 +89,11 @@ export async function keysCommand(args: string[], config: GatewayConfig, out: Ou
         err('usage: mcpgw keys revoke <prefix>   (the 12 hex characters after mcp_live_; see mcpgw keys list)\n');
         return 2;
       }
-      const record = await withStore(config, err, (store) => store.keys.revoke(prefix));
+      const record = await withStore(config, err, async (store) => {
+        const revoked = await store.keys.revoke(prefix);
+        if (revoked) await auditCli(store, `keys.revoke:${prefix}`);
+        return revoked;
+      });
       if (!record) {
         err(`no API key has the prefix ${prefix}\n`);
         return 1;
@@ -95,6 +105,32 @@ export async function keysCommand(args: string[], config: GatewayConfig, out: Ou
       err('usage: mcpgw keys create|list|revoke ...\n');
       return 2;
   }
+}
+
+/** Key changes made from the command line are audited like the admin API's, as agent `cli:<user>`. */
+async function auditCli(store: GatewayStore, tool: string): Promise<void> {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  await store.audit.append([
+    {
+      at: new Date(),
+      requestId: randomUUID(),
+      agent: `cli:${user}`.slice(0, 64),
+      authMethod: 'local',
+      service: 'admin',
+      tool,
+      outcome: 'ok',
+      errorCode: null,
+      errorName: null,
+      durationMs: 0,
+      peer: null,
+      endpoint: 'cli',
+    },
+  ]);
 }
 
 function formatKeys(keys: KeyView[]): string {

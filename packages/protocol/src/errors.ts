@@ -4,7 +4,8 @@
  * JSON-RPC 2.0 reserves -32768..-32000. The spec defines -32700 and -32600..-32603; the MCP spec and
  * its SDK already use -32000 (connection closed), -32001 (request timeout), -32002 (resource not
  * found) and -32042 (URL elicitation required). Our application block is -32010..-32099 minus those,
- * grouped by tens: 2x input, 3x routing, 5x/6x worker and upstream.
+ * grouped by tens: 1x authentication, authorization, rate limits and the store; 2x input, 3x routing,
+ * 5x/6x worker and upstream.
  *
  * `docs/errors.md` is checked against this table by a test, so a new code needs a doc row.
  */
@@ -27,10 +28,10 @@ const table = [
   { code: -32601, name: 'METHOD_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'The JSON-RPC method does not exist. The error data lists the methods that do.' },
   { code: -32602, name: 'INVALID_PARAMS', httpStatus: 400, retryable: false, meaning: 'Parameters or tool arguments are invalid. The error data names each failing path.' },
   { code: -32603, name: 'INTERNAL_ERROR', httpStatus: 500, retryable: true, meaning: 'An unexpected gateway fault. Details are in the gateway log under the request id, never in the response.' },
-  { code: -32010, name: 'UNAUTHENTICATED', httpStatus: 401, retryable: false, meaning: 'No valid credential: send `X-MCP-Key: mcp_live_...` or `Authorization: Bearer <JWT>` (or call from an address the localhost bypass trusts). Unknown, expired, revoked and malformed credentials all get this same answer.' },
+  { code: -32010, name: 'UNAUTHENTICATED', httpStatus: 401, retryable: false, meaning: 'No valid credential: send `X-MCP-Key: mcp_live_...` or `Authorization: Bearer <JWT>` (or call from an address the localhost bypass trusts). Unknown, expired, revoked and malformed API keys all get one answer that never says whether the key exists; a refused bearer token is told what is wrong with it (expired, audience, signature, ...).' },
   { code: -32011, name: 'FORBIDDEN', httpStatus: 403, retryable: false, meaning: 'The caller is authenticated but its scopes do not allow this service, tool or endpoint. The error data names the scope needed.' },
   { code: -32012, name: 'RATE_LIMITED', httpStatus: 429, retryable: true, meaning: 'The caller made more calls than its rate limit allows (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS, or the key\'s own limit), or its address failed authentication too often. Retry after `Retry-After` seconds (`data.retryAfter` on JSON-RPC).' },
-  { code: -32013, name: 'STORE_UNAVAILABLE', httpStatus: 503, retryable: true, meaning: 'The gateway store (PostgreSQL at DATABASE_URL, or the embedded store) is unreachable, so the admin operation could not be done. Calls keep working from the key cache; retry the admin operation later.' },
+  { code: -32013, name: 'STORE_UNAVAILABLE', httpStatus: 503, retryable: true, meaning: 'The gateway store (PostgreSQL at DATABASE_URL, or the embedded store) is unreachable, so an admin operation could not be done or an API key not seen recently could not be checked. Keys seen recently keep working from the cache; retry later.' },
   { code: -32014, name: 'KEY_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'No API key has that prefix (admin API and CLI only; callers presenting a key never see this).' },
   { code: -32020, name: 'PAYLOAD_TOO_LARGE', httpStatus: 413, retryable: false, meaning: 'The request body exceeds BODY_LIMIT_BYTES.' },
   { code: -32021, name: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415, retryable: false, meaning: 'JSON endpoints accept only `Content-Type: application/json`.' },

@@ -8,6 +8,7 @@ describe('scrubSecrets', () => {
     ['config {"token": "abc.def"} and apiKey: xyz', 'config {"token": "[redacted]"} and apiKey: [redacted]'],
     ['Authorization: Bearer eyJhbGciOi.payload.sig', 'Authorization: Bearer [redacted]'],
     ['bad key mcp_live_ab12_zzzzzzzz', 'bad key mcp_live_[redacted]'],
+    ['key mcp_live_0123456789ab_abc-DEF_ghi-jkl was refused', 'key mcp_live_[redacted] was refused'],
   ])('removes credentials from %j', (input, output) => {
     expect(scrubSecrets(input)).toBe(output);
   });

@@ -19,7 +19,7 @@ const SECRET_PATTERNS: readonly [RegExp, string][] = [
   [/\b(password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[=:]\s*)(["'])(?:(?!\3).)*\3/gi, '$1$2$3[redacted]$3'],
   [/\b(password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[=:]\s*)(?!\[redacted\])[^\s,;&"']+/gi, '$1$2[redacted]'],
   [/\bBearer\s+[A-Za-z0-9._~+/-]+=*/g, 'Bearer [redacted]'],
-  [/\bmcp_live_[A-Za-z0-9_]+/g, 'mcp_live_[redacted]'],
+  [/\bmcp_live_[A-Za-z0-9_-]+/g, 'mcp_live_[redacted]'],
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from './paths.js';
+import { NEUTRAL_CWD, REPO_ROOT } from './paths.js';
 
 /** The compiled CLI entry point. */
 export const CLI_ENTRY = `${REPO_ROOT}apps/gateway/dist/cli.js`;
@@ -8,7 +8,7 @@ export const CLI_ENTRY = `${REPO_ROOT}apps/gateway/dist/cli.js`;
 export function runMcpgw(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
-      cwd: REPO_ROOT,
+      cwd: NEUTRAL_CWD,
       env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     });
     let stdout = '';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, REPO_ROOT } from './paths.js';
+import { GATEWAY_ENTRY, GATEWAY_NODE_FLAGS, NEUTRAL_CWD } from './paths.js';
 import { DATABASE_URL } from './test-database.js';
 
 export interface GatewayProcess {
@@ -64,7 +64,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   }
   Object.assign(env, options.env);
   if (storeKind === 'given') schema = options.env?.['DATABASE_SCHEMA'];
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_ENTRY], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_ENTRY], { cwd: NEUTRAL_CWD, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is packages/test-support/{src,dist}/paths.*). */
@@ -14,3 +15,9 @@ export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 /** The compiled test worker (echo, sleep, crash, fail...). */
 export const TEST_WORKER_ENTRY = `${REPO_ROOT}tests/fixtures/test-worker/dist/index.js`;
+
+/**
+ * Where test gateways and CLI runs start: not the repository, so a developer's `.env` there (read
+ * from the working directory at start-up) never changes what a test sees.
+ */
+export const NEUTRAL_CWD = tmpdir();

@@ -12,6 +12,15 @@ import { Scopes } from './scopes.js';
 const AGENT_ID = /^[A-Za-z0-9._@:-]{1,64}$/;
 const MAX_BLOCKED_PEERS = 10_000;
 
+/** Whether a Host header names a loopback host (`localhost`, `*.localhost`, 127.x.x.x, [::1]), with or without a port. Absent counts as loopback. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined || host === '') return true;
+  let name = host.toLowerCase();
+  if (name.startsWith('[')) name = name.slice(1, name.indexOf(']') === -1 ? undefined : name.indexOf(']'));
+  else if (name.includes(':')) name = name.slice(0, name.lastIndexOf(':'));
+  return name === 'localhost' || name.endsWith('.localhost') || isLoopback(name);
+}
+
 /** A refused request, with a bounded reason for metrics. */
 export class AuthFailure extends GatewayError {
   constructor(
@@ -39,6 +48,8 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders;
   /** Client address after trusted-proxy processing (Fastify's `request.ip`). */
   ip: string;
+  /** The socket itself: tells a direct local connection from one a trusted proxy relayed. */
+  socket: { remoteAddress?: string | undefined };
 }
 
 /**
@@ -67,7 +78,15 @@ export class Authenticator {
     const keyHeader = request.headers['x-mcp-key'];
     const authorization = request.headers.authorization;
     if (keyHeader === undefined && authorization === undefined) {
-      if (this.options.localhostBypass && (isLoopback(peer) || this.trusted.has(peer))) return this.local(peer, request.headers['x-agent-id']);
+      if (this.options.localhostBypass && isLoopback(peer)) {
+        // DNS rebinding: a web page whose name now resolves to 127.0.0.1 reaches us from a local browser
+        // with its own name in Host. Direct loopback callers must address the gateway as a loopback host.
+        if (request.socket.remoteAddress !== undefined && normalizeAddress(request.socket.remoteAddress) === peer && !isLoopbackHost(request.headers.host)) {
+          throw await this.fail(peer, 'none', 'foreign_host', new GatewayError('UNAUTHENTICATED', 'the localhost bypass takes only requests addressed to localhost, 127.0.0.1 or [::1] (this one names another host: possible DNS rebinding); send X-MCP-Key or Authorization: Bearer <JWT>'));
+        }
+        return this.local(peer, request.headers['x-agent-id']);
+      }
+      if (this.options.localhostBypass && this.trusted.has(peer)) return this.local(peer, request.headers['x-agent-id']);
       this.refuseIfBlocked(peer, 'none');
       throw await this.fail(peer, 'none', 'missing', new GatewayError('UNAUTHENTICATED', 'this endpoint needs a credential: send X-MCP-Key: mcp_live_<prefix>_<secret> or Authorization: Bearer <JWT>'));
     }

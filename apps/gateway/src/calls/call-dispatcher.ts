@@ -9,6 +9,7 @@ import {
   type SuccessEnvelope,
 } from '@mcpgw/protocol';
 import type { AuditOutcome } from '@mcpgw/store';
+import { markAudited } from '../audit/audited-errors.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Caller } from '../auth/caller.js';
 import type { Endpoint, GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -58,8 +59,10 @@ export class CallDispatcher {
         const name = error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR';
         this.record(request, name === 'FORBIDDEN' ? 'denied' : 'error', error instanceof GatewayError ? error.spec.code : -32603, name);
         if (name === 'FORBIDDEN') this.metrics.forbidden.inc();
+        markAudited(error);
         throw error;
       }
+      markAudited(error.error);
       throw error.error;
     }
   }

@@ -66,7 +66,17 @@ export class GatewayMetrics {
 
   readonly rateLimited = this.counter('mcp_rate_limit_exceeded_total', 'Calls refused by a rate limit (limit: agent = per-agent request limit, auth_failures = failed attempts per address).', ['limit'] as const);
 
-  readonly rateLimitBackend = this.gauge('mcp_rate_limit_redis_active', '1 while rate limits are kept in Redis (shared by replicas); 0 while in process memory (no REDIS_URL, or Redis unreachable).', [] as const);
+  /** Whether rate limits are in Redis right now; the auth plugin replaces this, the gauge reads it at scrape time. */
+  rateLimitsInRedis: () => boolean = () => false;
+
+  readonly rateLimitBackend = new Gauge({
+    name: 'mcp_rate_limit_redis_active',
+    help: '1 while rate limits are kept in Redis (shared by replicas); 0 while in process memory (no REDIS_URL, or Redis unreachable).',
+    registers: [this.registry],
+    collect: () => {
+      this.rateLimitBackend.set(this.rateLimitsInRedis() ? 1 : 0);
+    },
+  });
 
   readonly rateLimitFallback = this.counter('mcp_rate_limit_fallback_total', 'Rate-limit decisions taken in process memory because Redis was unreachable.', [] as const);
 

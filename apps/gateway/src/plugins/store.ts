@@ -28,7 +28,12 @@ export const storePlugin: FastifyPluginAsync = fp(
     });
     log.info({ engine: store.engine, location: store.location }, 'gateway store open');
     const metrics = app.metrics;
-    metrics.storeUp.set(1);
+    // Lazily opened PostgreSQL may not have answered yet: find out without delaying start-up.
+    metrics.storeUp.set(0);
+    void store.ping().then(
+      () => metrics.storeUp.set(1),
+      () => metrics.storeUp.set(0),
+    );
     const audit = new AuditWriter({
       sink: store.audit,
       log: app.log.child({ component: 'audit' }),

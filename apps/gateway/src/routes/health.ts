@@ -28,7 +28,7 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
   const dependencies = async (): Promise<{ store: 'up' | 'down'; rateLimits: 'redis' | 'memory' }> => {
     const store = await Promise.race([app.store.ping().then(() => 'up' as const, () => 'down' as const), delay(1_000).then(() => 'down' as const)]);
     app.metrics.storeUp.set(store === 'up' ? 1 : 0);
-    return { store, rateLimits: (await app.metrics.rateLimitBackend.get()).values[0]?.value === 1 ? 'redis' : 'memory' };
+    return { store, rateLimits: app.metrics.rateLimitsInRedis() ? 'redis' : 'memory' };
   };
   app.get('/health/ready', ready);
   app.get('/ready', ready);

@@ -33,6 +33,7 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
         const result = await fn(request.params, ctx);
         return request.id === undefined ? null : createJSONRPCSuccessResponse(request.id, result);
       } catch (error) {
+        app.auditForbidden(ctx.request, error);
         const resolved = resolveError(error, ctx.request.id, ctx.request.log);
         app.metrics.requestsFailed.labels('rpc', resolved.spec.name).inc();
         if (request.id === undefined) return null;
