@@ -1,63 +1,56 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { StdioConnection } from '@mcpgw/gateway';
 import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, postJson, startGateway, waitFor } from '@mcpgw/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import pino from 'pino';
+import { cpuMicros, load as loadWith, rssMiB, table, type LoadSettings, type Row } from './autocannon-load.js';
+import { benchFrontDoor, formatFrontDoor, type FrontDoorResult } from './front-door-bench.js';
 
 /**
  * `pnpm bench`: every path measured in the same run, on 127.0.0.1, with bounded load, and
- * reported as ratios to bare Fastify measured alongside (absolute numbers move 10-30 % between
+ * reported as ratios to a baseline measured alongside (absolute numbers move 10-30 % between
  * runs on a shared machine; ratios measured together do not).
  *
- * Knobs: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 3), BENCH_CONNECTIONS (default 50).
+ * Two parts:
+ * - the spine: bare Fastify (the ceiling), the worker on its own HTTP transport, mcp.execute and a
+ *   slash command through the gateway (local caller, rate limit off), the worker clients, cold start;
+ * - the front door (front-door-bench.ts): mcp.execute as a local caller with no limiter (the
+ *   baseline), with an API key + in-memory limiter (target ≥ 0.85 of the baseline), with an API
+ *   key + Redis limiter (target ≥ 0.65), and with an HS256 JWT; one gateway each, interleaved rounds.
+ *
+ * Knobs:
+ * - BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s before each, default 3),
+ *   BENCH_CONNECTIONS (default 50);
+ * - BENCH_ONLY: `spine` or `front-door` runs only that part (default: both);
+ * - BENCH_FRONT_DOOR_ROUNDS (interleaved rounds, default 3), BENCH_FRONT_DOOR_JWT (`0` leaves the
+ *   JWT path out; default on);
+ * - REDIS_URL for the Redis-limiter path (default redis://127.0.0.1:6379; keys under a random
+ *   prefix, deleted afterwards), DATABASE_URL for the gateways' store (see @mcpgw/test-support).
+ *
+ * The front door alone, about 4 × rounds × (warm-up + duration) s: `BENCH_ONLY=front-door pnpm bench`.
  */
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
+const ONLY = process.env['BENCH_ONLY'] ?? '';
+const FRONT_DOOR_ROUNDS = Number(process.env['BENCH_FRONT_DOOR_ROUNDS'] ?? 3);
+const FRONT_DOOR_JWT = process.env['BENCH_FRONT_DOOR_JWT'] !== '0';
+const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+const SETTINGS: LoadSettings = { connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION };
 
-interface Row {
-  path: string;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** CPU time of the server processes (gateway + worker) per request, in microseconds. */
-  serverCpuUs: number | undefined;
-}
+/**
+ * Local callers are rate limited too (RATE_LIMIT_MAX_REQUESTS, default 100 per minute per agent):
+ * the spine's gateways run with the limit off, as before the front door existed.
+ */
+const NO_RATE_LIMIT = { RATE_LIMIT_MAX_REQUESTS: '0' };
 
-const cpuMicros = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
-};
-const rssMiB = (pid: number): number => {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
-};
-
-async function load(path: string, options: autocannon.Options, pids: number[]): Promise<Row> {
-  const run = (duration: number) =>
-    new Promise<autocannon.Result>((resolve, reject) => {
-      autocannon({ connections: CONNECTIONS, pipelining: 1, ...options, duration }, (error, result) => (error ? reject(error) : resolve(result)));
-    });
-  await run(WARMUP);
-  const before = pids.map(cpuMicros);
-  const result = await run(DURATION);
-  const cpu = pids.reduce((sum, pid, i) => sum + cpuMicros(pid) - before[i]!, 0);
-  return {
-    path,
-    reqPerSec: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-    serverCpuUs: pids.length > 0 && result.requests.total > 0 ? Math.round((cpu / result.requests.total) * 10) / 10 : undefined,
-  };
-}
+const load = (path: string, options: autocannon.Options, pids: number[]): Promise<Row> => loadWith(path, options, pids, SETTINGS);
 
 function spawnNode(entry: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   return spawn(process.execPath, [entry, ...args], {
@@ -129,7 +122,7 @@ async function benchWorkerDirect(): Promise<Row> {
 }
 
 async function benchGateway(): Promise<{ rows: Row[]; rss: { gateway: number; worker: number } }> {
-  const gateway = await startGateway({ env: { WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` } });
+  const gateway = await startGateway({ env: { WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, ...NO_RATE_LIMIT } });
   try {
     const workerPid = (await getJson<{ workers: { pid: number }[] }>(`${gateway.url}/health/detailed`)).body.workers[0]!.pid;
     const pids = [gateway.pid, workerPid];
@@ -154,7 +147,7 @@ async function benchGateway(): Promise<{ rows: Row[]; rss: { gateway: number; wo
 /** Gateway plus every default worker (postgres on its embedded demo database) plus the echo worker. */
 async function coldStart(): Promise<{ readyMs: number; demoDatabaseMs: number; rss: Record<string, number> }> {
   const started = performance.now();
-  const gateway = await startGateway({ env: { EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` }, timeoutMs: 60_000 });
+  const gateway = await startGateway({ env: { EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, ...NO_RATE_LIMIT }, timeoutMs: 60_000 });
   const readyMs = Math.round(performance.now() - started);
   try {
     await waitFor(async () => (await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-postgres demo query "select 1"' })).status === 200, 60_000, 'the demo database');
@@ -228,13 +221,14 @@ async function benchClients(): Promise<ClientRow[]> {
   return rows;
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+interface SpineResult {
+  rows: Row[];
+  clients: ClientRow[];
+  cold: Awaited<ReturnType<typeof coldStart>>;
+  rss: { gateway: number; worker: number };
 }
 
-async function main(): Promise<void> {
-  console.log(`mcp-gateway bench: c=${CONNECTIONS}, ${WARMUP} s warm-up + ${DURATION} s per path, ${new Date().toISOString()}\n`);
+async function spine(): Promise<SpineResult> {
   const bare = await benchBareFastify();
   const direct = await benchWorkerDirect();
   const gateway = await benchGateway();
@@ -261,10 +255,30 @@ async function main(): Promise<void> {
     `\nCold start (gateway + postgres + echo workers): ready (/ready 200) in ${cold.readyMs} ms; embedded demo database answering in ${cold.demoDatabaseMs} ms`,
   );
   console.log(`RSS at rest: ${Object.entries(cold.rss).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
+  return { rows, clients, cold, rss: gateway.rss };
+}
+
+async function main(): Promise<void> {
+  if (ONLY !== '' && ONLY !== 'spine' && ONLY !== 'front-door') throw new Error(`BENCH_ONLY is "spine" or "front-door" (or unset for both), not "${ONLY}"`);
+  console.log(`mcp-gateway bench: c=${CONNECTIONS}, ${WARMUP} s warm-up + ${DURATION} s per path, ${new Date().toISOString()}\n`);
+  let spineResult: SpineResult | undefined;
+  let frontDoor: FrontDoorResult | undefined;
+  if (ONLY !== 'front-door') spineResult = await spine();
+  if (ONLY !== 'spine') {
+    if (spineResult) console.log('');
+    frontDoor = await benchFrontDoor({
+      load: SETTINGS,
+      rounds: FRONT_DOOR_ROUNDS,
+      redisUrl: REDIS_URL,
+      jwt: FRONT_DOOR_JWT,
+      progress: (line) => console.error(`[front door] ${line}`),
+    });
+    console.log(formatFrontDoor(frontDoor));
+  }
 
   mkdirSync(`${REPO_ROOT}bench/results`, { recursive: true });
   const file = `${REPO_ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, rows, clients, cold, rss: gateway.rss }, null, 2));
+  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, ...spineResult, frontDoor }, null, 2));
   console.log(`\nraw results: ${file}`);
   await delay(100);
 }

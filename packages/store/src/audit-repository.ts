@@ -36,25 +36,14 @@ export class SqlAuditRepository implements AuditRepository {
 
   async append(rows: AuditRow[]): Promise<void> {
     if (rows.length === 0) return;
-    // One statement whatever the batch size: one array per column, zipped by unnest.
+    // One statement whatever the batch size. The rows travel as one JSON document (one native
+    // JSON.stringify) rather than twelve arrays pg would escape element by element in JavaScript.
     await this.db.query(
       `INSERT INTO ${this.table} (${COLUMNS})
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::integer[], $9::text[], $10::double precision[], $11::text[], $12::text[])`,
-      [
-        rows.map((r) => r.at),
-        rows.map((r) => r.requestId),
-        rows.map((r) => r.agent),
-        rows.map((r) => r.authMethod),
-        rows.map((r) => r.service),
-        rows.map((r) => r.tool),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.errorCode),
-        rows.map((r) => r.errorName),
-        rows.map((r) => r.durationMs),
-        rows.map((r) => r.peer),
-        rows.map((r) => r.endpoint),
-      ],
+       SELECT r.at, r."requestId", r.agent, r."authMethod", r.service, r.tool, r.outcome, r."errorCode", r."errorName", r."durationMs", r.peer, r.endpoint
+       FROM json_to_recordset($1::json) AS r(at timestamptz, "requestId" text, agent text, "authMethod" text, service text, tool text, outcome text,
+                                              "errorCode" integer, "errorName" text, "durationMs" double precision, peer text, endpoint text)`,
+      [JSON.stringify(rows)],
     );
   }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * API keys: `mcp_live_<prefix>_<secret>`. The prefix (12 lower-case hex characters) is not secret:
@@ -39,7 +39,7 @@ export function hashApiKey(key: string): string {
 
 /** Constant-time comparison of a presented key with a stored digest (hex, or its bytes). */
 export function apiKeyMatches(key: string, storedHash: string | Buffer): boolean {
-  const presented = createHash('sha256').update(key).digest();
+  const presented = hash('sha256', key, 'buffer');
   const stored = typeof storedHash === 'string' ? Buffer.from(storedHash, 'hex') : storedHash;
   return stored.length === presented.length && timingSafeEqual(presented, stored);
 }

@@ -33,6 +33,8 @@ LOOPBACK.addAddress('::1', 'ipv6');
 /** Whether an address is loopback: 127.0.0.0/8, ::1, or ::ffff:127.x. */
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
+  // The common answers without BlockList (which builds a SocketAddress per check).
+  if (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1') return true;
   return matches(LOOPBACK, normalizeAddress(address));
 }
 
