@@ -3,13 +3,18 @@ import { getJson, postJson, startGateway, waitFor, type GatewayProcess } from '@
 
 /**
  * The README's first command: no configuration at all. The postgres worker serves its embedded
- * demo database through the same code path as a real server, and says so.
+ * demo database through the same code path as a real server, and says so; the gateway keeps its
+ * keys and audit log in the embedded store and applies its default rate limit to local callers.
  */
 let gateway: GatewayProcess;
 
 beforeAll(async () => {
   // No periodic health polling: the catalog turns ok because the worker announces its health change.
-  gateway = await startGateway({ env: { DB_QUERY_TIMEOUT_MS: '1000', HEALTH_CHECK_INTERVAL_MS: '3600000' }, timeoutMs: 60_000 });
+  gateway = await startGateway({
+    store: 'embedded',
+    env: { DB_QUERY_TIMEOUT_MS: '1000', HEALTH_CHECK_INTERVAL_MS: '3600000', RATE_LIMIT_MAX_REQUESTS: '100' },
+    timeoutMs: 60_000,
+  });
   await waitFor(async () => (await getJson(`${gateway.url}/mcp/service/postgres`)).body.status === 'ok', 60_000, 'the demo database');
 }, 90_000);
 
@@ -25,6 +30,14 @@ describe('embedded default', () => {
     expect(response.body.metadata.embedded).toBe(true);
     const revenue = await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-postgres demo query "select count(*)::int as orders from orders"' });
     expect(revenue.body.data.rows).toEqual([{ orders: 60 }]);
+  });
+
+  it('keeps its own data in the embedded store and limits local callers to 100 calls a minute', async () => {
+    const ready = await getJson(`${gateway.url}/ready`);
+    expect(ready.body).toMatchObject({ status: 'ready', dependencies: { store: 'up', rateLimits: 'memory' } });
+    const response = await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-postgres list databases' });
+    expect(response.headers.get('ratelimit-limit')).toBe('100');
+    await waitFor(async () => (await getJson(`${gateway.url}/admin/audit?limit=5`)).body.rows.length > 0, 10_000, 'audit rows');
   });
 
   it('says so in the catalog', async () => {
