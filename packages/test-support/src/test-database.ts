@@ -26,6 +26,8 @@ export async function createTestDatabase(prefix = 'mcpgw_test'): Promise<TestDat
   const url = new URL(DATABASE_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  // An idle connection cut by the drop (or a server restart) must not become an unhandled 'error'.
+  pool.on('error', () => undefined);
   return {
     name,
     url: url.toString(),

@@ -193,6 +193,7 @@ export class DatabaseSet {
     const target = this.targets.get(database.name);
     if (!pid || !target) return;
     const canceller = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: this.config.connectTimeoutMs });
+    canceller.on('error', () => undefined); // a connection lost mid-cancel: the catch below reports the failed query
     try {
       await canceller.connect();
       await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
