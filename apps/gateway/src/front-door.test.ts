@@ -414,6 +414,14 @@ describe('audit and logs', () => {
     expect(rows.find((r) => r.requestId === 'failing-call')).toMatchObject({ outcome: 'error', errorName: 'TOOL_NOT_FOUND', agent: 'local' });
   });
 
+  it('keeps auditing after a call whose names PostgreSQL text cannot hold', async () => {
+    await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'ec\u0000ho', tool: '\ud800' } }, { from: '127.0.0.1', headers: { 'x-request-id': 'poison-call' } });
+    await echo(1, { from: '127.0.0.1', headers: { 'x-request-id': 'after-poison' } });
+    const rows = await auditRows({ since: '10m' });
+    expect(rows.find((r) => r.requestId === 'poison-call')).toMatchObject({ service: 'echo', outcome: 'error' });
+    expect(rows.find((r) => r.requestId === 'after-poison')).toMatchObject({ outcome: 'ok' });
+  });
+
   it('refuses to change audit rows: the table is append-only', async () => {
     await expect(app.store.audit.append([])).resolves.toBeUndefined();
     const client = new pg.Client({ connectionString: store.env['DATABASE_URL'] });

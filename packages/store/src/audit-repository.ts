@@ -43,7 +43,7 @@ export class SqlAuditRepository implements AuditRepository {
        SELECT r.at, r."requestId", r.agent, r."authMethod", r.service, r.tool, r.outcome, r."errorCode", r."errorName", r."durationMs", r.peer, r.endpoint
        FROM json_to_recordset($1::json) AS r(at timestamptz, "requestId" text, agent text, "authMethod" text, service text, tool text, outcome text,
                                               "errorCode" integer, "errorName" text, "durationMs" double precision, peer text, endpoint text)`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(rows, storableText)],
     );
   }
 
@@ -75,6 +75,16 @@ export class SqlAuditRepository implements AuditRepository {
     const nextCursor = result.rows.length > q.limit ? (rows[rows.length - 1]?.id ?? null) : null;
     return { rows, nextCursor };
   }
+}
+
+/**
+ * Strings as PostgreSQL text can hold them. Service and tool names come from callers; a NUL character
+ * or a lone surrogate would make the whole batch fail again and again, so they are dropped or replaced.
+ */
+function storableText(_key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
+  return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
 }
 
 function toStored(row: AuditLogRow): StoredAuditRow {

@@ -214,6 +214,14 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
       expect(stats).toEqual([{ rows: '1000', transactions: '1' }]);
     });
 
+    it('stores text PostgreSQL cannot hold (NUL, lone surrogates) cleaned, instead of failing the batch', async () => {
+      const agent = unique('agent');
+      await store.audit.append([auditRow({ agent, service: 'bad\u0000name', tool: 'half\ud800pair', requestId: unique('poison') })]);
+      const { rows } = await store.audit.query({ agent, limit: 10 });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ service: 'badname', tool: 'half\ufffdpair' });
+    });
+
     it('does nothing for an empty batch', async () => {
       const [before] = await harness.sql<{ n: string }>('SELECT count(*) AS n FROM mcpgw.audit_log');
       await store.audit.append([]);
