@@ -1,0 +1,5 @@
+export * from './ops-migrations.js';
+export * from './migrate-ops.js';
+export * from './reference-agencies.js';
+export * from './seed-ops.js';
+export * from './civil-date.js';
