@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { birWorker } from './bir-worker.js';
+
+await birWorker.start();
