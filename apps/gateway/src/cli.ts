@@ -111,7 +111,7 @@ function printConfig(out: Out, err: Out): number {
     store: { ...config.store, databaseUrl: config.store.databaseUrl && redactUrl(config.store.databaseUrl) },
     redis: { ...config.redis, url: config.redis.url && redactUrl(config.redis.url) },
     auth: { ...config.auth, jwt: { ...config.auth.jwt, secret: config.auth.jwt.secret ? '[set]' : undefined } },
-    workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, env: Object.keys(w.env).sort() })),
+    workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, sandbox: w.sandboxEnv !== undefined, env: Object.keys(w.env).sort() })),
   };
   out(`${JSON.stringify(shown, null, 2)}\n`);
   return 0;

@@ -18,7 +18,18 @@ describe('loadConfig', () => {
       rpcMaxBatch: 100,
       breaker: { volumeThreshold: 10, errorThresholdPercentage: 50 },
     });
-    expect(config.workers.map((w) => w.name)).toEqual(['postgres']);
+    expect(config.workers.map((w) => w.name)).toEqual(['postgres', 'odoo', 'supabase', 'bir', 'monitor']);
+  });
+
+  it('points workers without upstream credentials at the sandbox (SANDBOX=auto), and only those', () => {
+    const sandboxed = (env: Record<string, string>) => loadConfig(env).workers.filter((w) => w.sandboxEnv).map((w) => w.name);
+    expect(sandboxed({})).toEqual(['odoo', 'supabase', 'bir', 'monitor']);
+    expect(sandboxed({ ODOO_URL: 'https://erp.example.com', ODOO_API_KEY: 'k' })).toEqual(['supabase', 'bir']);
+    expect(sandboxed({ SANDBOX: 'off' })).toEqual([]);
+    const odoo = loadConfig({}).workers.find((w) => w.name === 'odoo')!;
+    const env = odoo.sandboxEnv!({ odoo: { url: 'http://127.0.0.1:1', db: 'sandbox', username: 'admin', apiKey: 'k' }, supabase: { url: 'http://127.0.0.1:2', serviceRoleKey: 's' }, databaseUrl: 'postgres://x@127.0.0.1:3/postgres' });
+    expect(env).toEqual({ ODOO_URL: 'http://127.0.0.1:1', ODOO_DB: 'sandbox', ODOO_USERNAME: 'admin', ODOO_API_KEY: 'k', ODOO_SANDBOX: 'true' });
+    expect(() => loadConfig({ SANDBOX: 'maybe' })).toThrow(/SANDBOX="maybe"/);
   });
 
   it('stops start-up naming every bad variable and the expected form', () => {
@@ -49,7 +60,7 @@ describe('loadConfig', () => {
   });
 
   it('marks only REQUIRED_WORKERS as required when set', () => {
-    const config = loadConfig({ EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, REQUIRED_WORKERS: 'echo' });
+    const config = loadConfig({ WORKERS: 'postgres', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, REQUIRED_WORKERS: 'echo' });
     expect(config.workers.map((w) => [w.name, w.required])).toEqual([
       ['postgres', false],
       ['echo', true],

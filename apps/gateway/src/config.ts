@@ -87,6 +87,7 @@ export const envSchema = z.object({
   AUDIT_FLUSH_INTERVAL_MS: int(10, 60_000).default(250),
   AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
   AUDIT_SPOOL_MAX_ROWS: int(100, 10_000_000).default(100_000),
+  SANDBOX: z.enum(['auto', 'off']).default('auto'),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -279,13 +280,20 @@ function blankToUndefined(env: EnvSource): Record<string, string | undefined> {
 
 function resolveWorkers(e: GatewayEnv, env: EnvSource, cwd: string): WorkerSpec[] {
   const selected = selectBuiltins(e.WORKERS);
-  const specs: WorkerSpec[] = selected.map((builtin) => ({
-    name: builtin.name,
-    command: process.execPath,
-    args: [builtin.entry()],
-    env: workerEnv(builtin.name, builtin.envPrefixes, env),
-    required: true,
-  }));
+  const specs: WorkerSpec[] = selected.map((builtin) => {
+    const spec: WorkerSpec = {
+      name: builtin.name,
+      command: process.execPath,
+      args: [builtin.entry()],
+      env: workerEnv(builtin.name, builtin.envPrefixes, env),
+      required: true,
+    };
+    // No credential for its upstream at all: the worker talks to the sandbox's fakes (SANDBOX=auto).
+    if (builtin.sandbox && e.SANDBOX === 'auto' && builtin.sandbox.credentials.every((name) => !env[name]?.trim())) {
+      spec.sandboxEnv = builtin.sandbox.env;
+    }
+    return spec;
+  });
   for (const entry of e.EXTRA_WORKERS) {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { CallDispatcher } from '../calls/call-dispatcher.js';
 import { ServiceRegistry } from '../registry/service-registry.js';
 import { WorkerPool } from '../workers/worker-pool.js';
+import { startSandboxProcess, type SandboxProcess } from '../workers/sandbox-launcher.js';
 
 /**
  * Starts the worker pool (every worker's first start attempt), builds the registry from their
@@ -16,8 +17,20 @@ export const workersPlugin: FastifyPluginAsync = fp(
     app.decorate('pool', pool);
     app.decorate('registry', registry);
     app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log, app.audit));
+    const sandboxed = app.config.workers.filter((spec) => spec.sandboxEnv);
+    let sandbox: SandboxProcess | undefined;
+    if (sandboxed.length > 0) {
+      sandbox = await startSandboxProcess(log);
+      for (const spec of sandboxed) Object.assign(spec.env, spec.sandboxEnv!(sandbox.endpoints));
+      log.warn(
+        { sandboxed: sandboxed.map((s) => s.name) },
+        `SANDBOX MODE: ${sandboxed.map((s) => s.name).join(', ')} answer from built-in fakes with sample data (answers are marked sandbox: true). ` +
+          'Set their credentials (ODOO_URL..., SUPABASE_URL..., BIR_DATABASE_URL) to use the real systems, or SANDBOX=off.',
+      );
+    }
     app.addHook('onClose', async () => {
       await pool.stop();
+      await sandbox?.stop();
     });
     await pool.start();
   },

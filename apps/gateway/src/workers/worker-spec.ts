@@ -1,3 +1,5 @@
+import type { SandboxEndpoints } from '@mcpgw/fakes';
+
 /** How to start one local worker process. */
 export interface WorkerSpec {
   /** Service name: the registry key and the `/mcp-<name>` slash prefix. */
@@ -9,4 +11,6 @@ export interface WorkerSpec {
   env: Record<string, string>;
   /** Whether `/ready` waits for this worker. */
   required: boolean;
+  /** Set when the worker runs against the sandbox: the variables that point it at the sandbox's fakes. */
+  sandboxEnv?: (endpoints: SandboxEndpoints) => Record<string, string>;
 }

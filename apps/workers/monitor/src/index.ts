@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { monitorWorker } from './monitor-worker.js';
+
+await monitorWorker.start();
