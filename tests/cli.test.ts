@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DATABASE_URL, TEST_WORKER_ENTRY, postJson, runMcpgw as mcpgw, startGateway, type GatewayProcess } from '@mcpgw/test-support';
+import { DATABASE_URL, TEST_WORKER_ENTRY, createTestDatabase, postJson, runMcpgw as mcpgw, startGateway, type GatewayProcess } from '@mcpgw/test-support';
 
 const JWT_SECRET = 'cli-test-secret-that-is-long-enough-0123';
 let gateway: GatewayProcess;
@@ -110,5 +110,29 @@ describe('mcpgw', () => {
     const { code, stderr } = await mcpgw(['worker', 'oracle']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/workers: postgres/);
+  });
+});
+
+describe('mcpgw ops', () => {
+  it('applies the operational tables and loads sample data into a database, refusing to seed without --yes', async () => {
+    const database = await createTestDatabase('mcpgw_ops_cli');
+    try {
+      const env = { SUPABASE_DB_URL: database.url };
+      const first = await mcpgw(['ops', 'migrate'], env);
+      expect(first).toMatchObject({ code: 0, stdout: 'applied operational-table migrations: 1\n' });
+      expect((await mcpgw(['ops', 'migrate'], env)).stdout).toMatch(/up to date/);
+      const refused = await mcpgw(['ops', 'seed'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/--yes/);
+      const seeded = await mcpgw(['ops', 'seed', '--yes'], env);
+      expect(seeded.code).toBe(0);
+      expect(JSON.parse(seeded.stdout)).toMatchObject({ agencies: 8 });
+      const { rows } = await database.query<{ n: number }>('SELECT count(*)::int AS n FROM month_end_tasks');
+      expect(rows[0]!.n).toBeGreaterThan(0);
+      expect((await mcpgw(['ops', 'migrate'])).stderr).toMatch(/SUPABASE_DB_URL/);
+      expect((await mcpgw(['ops', 'frobnicate'], env)).code).toBe(2);
+    } finally {
+      await database.drop();
+    }
   });
 });

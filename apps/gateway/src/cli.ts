@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './confi
 import { redactUrl } from '@mcpgw/protocol';
 import { StoreError } from '@mcpgw/store';
 import { runServer } from './server.js';
+import { opsCommand } from './ops-commands.js';
 import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
 
@@ -31,6 +32,10 @@ commands:
   audit tail [--agent A] [--service S] [--outcome O] [--since 1h] [--limit 20] [--follow] [--json]
                                 show the newest audit rows (oldest first); --follow keeps printing
   migrate                       apply the gateway store's migrations (start-up does this too)
+  ops migrate|seed [--database-url URL] [--schema public] [--yes]
+                                the operational tables (month-end tasks, jobs, errors, compliance,
+                                metrics, agencies) in SUPABASE_DB_URL: apply their migrations, or
+                                replace their rows with sample data for 8 agencies (seed needs --yes)
   help                          this text
 
 keys, audit and migrate use the gateway store: PostgreSQL at DATABASE_URL, or the embedded
@@ -61,6 +66,17 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     case 'audit':
     case 'migrate':
       return storeCommand(command, rest, out, err);
+    case 'ops':
+      try {
+        loadDotEnv();
+        return await opsCommand(rest, out, err);
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          err(`${error.message}\n`);
+          return 2;
+        }
+        throw error;
+      }
     case undefined:
     case 'help':
     case '--help':

@@ -258,6 +258,17 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
 }
 
 /**
+ * The database holding the operational tables, for `mcpgw ops`: SUPABASE_DB_URL (the variable the
+ * supabase worker reads). Undefined when unset; refused when it is not a postgres URL.
+ */
+export function opsDatabaseUrl(env: EnvSource = process.env): string | undefined {
+  const value = env['SUPABASE_DB_URL']?.trim();
+  if (!value) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new ConfigError('SUPABASE_DB_URL must be a postgres:// URL');
+  return value;
+}
+
+/**
  * Loads `.env` from `cwd` into the process environment when the file exists. Variables already set
  * in the environment win over the file.
  */
