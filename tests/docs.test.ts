@@ -4,10 +4,40 @@ import { GatewayMetrics, envSchema } from '@mcpgw/gateway';
 import { ERROR_SPECS } from '@mcpgw/protocol';
 import { REPO_ROOT } from '@mcpgw/test-support';
 import { postgresEnvSchema } from '@mcpgw/worker-postgres';
+// The monitoring workers are not dependencies of this package: their sources are imported by path.
+import { birEnvSchema, birWorker } from '../apps/workers/bir/src/bir-worker.js';
+import { monitorEnvSchema, monitorWorker } from '../apps/workers/monitor/src/monitor-worker.js';
+import { odooEnvSchema, odooWorker } from '../apps/workers/odoo/src/odoo-worker.js';
+import { supabaseEnvSchema, supabaseWorker } from '../apps/workers/supabase/src/supabase-worker.js';
 
 /** The documentation tells the truth: every code, variable, metric and command it names exists, and back. */
 const read = (path: string) => readFileSync(`${REPO_ROOT}${path}`, 'utf8');
 const readme = read('README.md');
+
+/** What the docs need of a worker: its tools (with their zod inputs) and slash commands. */
+interface DocumentedWorker {
+  options: { name: string; tools: readonly { name: string; input: ZodShaped }[]; commands?: readonly { pattern: string; tool: string }[] };
+}
+
+/** A zod object schema, as far as the docs need it (zod is not a dependency of this package). */
+interface ZodShaped {
+  shape: Record<string, unknown>;
+}
+
+/** The monitoring workers and the variables each reads. */
+const MONITORING_WORKERS: readonly { worker: DocumentedWorker; env: ZodShaped }[] = [
+  { worker: odooWorker, env: odooEnvSchema },
+  { worker: supabaseWorker, env: supabaseEnvSchema },
+  { worker: birWorker, env: birEnvSchema },
+  { worker: monitorWorker, env: monitorEnvSchema },
+];
+
+/** A schema's default as the docs write it, or undefined when the variable has none. */
+function defaultOf(schema: unknown): string | undefined {
+  const def = (schema as { def: { type: string; defaultValue?: unknown } }).def;
+  if (def.type !== 'default') return undefined;
+  return Array.isArray(def.defaultValue) ? def.defaultValue.join(',') : String(def.defaultValue);
+}
 
 /** Rows of every markdown table in `text` whose first cell matches `first`. */
 function rows(text: string, first: RegExp): string[][] {
@@ -55,11 +85,75 @@ describe('configuration', () => {
     }
   });
 
+  it('README documents every variable the odoo, supabase, bir and monitor workers read, with its default', () => {
+    const readmeDefaults = new Map(rows(readme, /^`[A-Z_]+`$/).map(([name, value]) => [name!.replace(/`/g, ''), value ?? '']));
+    for (const { worker, env } of MONITORING_WORKERS) {
+      for (const [name, schema] of Object.entries(env.shape)) {
+        expect({ worker: worker.options.name, name, documented: documented.has(name) }).toEqual({ worker: worker.options.name, name, documented: true });
+        const value = defaultOf(schema);
+        if (value === undefined) continue;
+        expect({ name, cell: readmeDefaults.get(name) }).toEqual({ name, cell: `\`${value}\`` });
+        expect({ name, line: new RegExp(`^# ${name}=(\\S*)`, 'm').exec(example)?.[1] }).toEqual({ name, line: value });
+      }
+    }
+  });
+
   it('every documented variable exists and is in .env.example', () => {
-    const known = new Set([...Object.keys(envSchema.shape), ...Object.keys(postgresEnvSchema.shape)]);
+    const known = new Set([
+      ...Object.keys(envSchema.shape),
+      ...Object.keys(postgresEnvSchema.shape),
+      ...MONITORING_WORKERS.flatMap(({ env }) => Object.keys(env.shape)),
+    ]);
     for (const name of documented) {
       expect(known).toContain(name);
       expect(example).toMatch(new RegExp(`^# ${name}=`, 'm'));
+    }
+  });
+});
+
+describe('tools and workers', () => {
+  const toolDocs = readdirSync(`${REPO_ROOT}docs/tools`)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => read(`docs/tools/${f}`))
+    .join('\n');
+  /** Headings that name a tool: `# \`get_system_health\`` or `## \`search_read\``. */
+  const toolHeading = () => /^#{1,2} `([a-z_]+)`$/gm;
+  /** The text documenting one tool: from its heading to the next tool's heading. */
+  const sectionOf = (tool: string): string | undefined => {
+    const start = toolDocs.search(new RegExp(`^#{1,2} \`${tool}\`$`, 'm'));
+    if (start < 0) return undefined;
+    const headings = toolHeading();
+    headings.lastIndex = start + 1;
+    const next = headings.exec(toolDocs);
+    return toolDocs.slice(start, next ? next.index : undefined);
+  };
+
+  it('docs/tools documents every tool of the monitoring workers, each argument by name, and no tool that does not exist', () => {
+    const tools = MONITORING_WORKERS.flatMap(({ worker }) => worker.options.tools);
+    expect(tools.length).toBeGreaterThan(15);
+    for (const tool of tools) {
+      const section = sectionOf(tool.name);
+      expect({ tool: tool.name, documented: section !== undefined }).toEqual({ tool: tool.name, documented: true });
+      for (const argument of Object.keys(tool.input.shape)) {
+        expect({ tool: tool.name, argument, documented: section!.includes(`\`${argument}\``) }).toEqual({ tool: tool.name, argument, documented: true });
+      }
+    }
+    const documentedTools = [...toolDocs.matchAll(toolHeading())].map((m) => m[1]!);
+    expect(documentedTools.sort()).toEqual(tools.map((t) => t.name).sort());
+  });
+
+  it('each worker page and the tools index give every slash command of the worker', () => {
+    const index = read('docs/tools/README.md');
+    for (const { worker } of MONITORING_WORKERS) {
+      const page = read(`docs/workers/${worker.options.name}.md`);
+      for (const command of worker.options.commands ?? []) {
+        expect({ worker: worker.options.name, pattern: command.pattern, inPage: page.includes(`/mcp-${worker.options.name} ${command.pattern}`) }).toEqual({
+          worker: worker.options.name,
+          pattern: command.pattern,
+          inPage: true,
+        });
+        expect({ command: `${worker.options.name} ${command.pattern}`, inIndex: index.includes(command.tool) }).toEqual({ command: `${worker.options.name} ${command.pattern}`, inIndex: true });
+      }
     }
   });
 });

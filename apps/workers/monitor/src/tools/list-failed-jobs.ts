@@ -6,7 +6,7 @@ import { monitorTool, odooTimeToIso, section } from '../deps.js';
 const since = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, 'use YYYY-MM-DD or an ISO date-time with a zone')
-  .describe('Only jobs created (or crons first failing) at or after this date; default: no bound for Odoo, the last 7 days for Supabase');
+  .describe('Only jobs created (or crons first failing) at or after this date; default: no bound');
 
 /** The parts of the domain tools' answers merged here. */
 interface OdooJobs {
