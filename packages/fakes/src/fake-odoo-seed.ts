@@ -4,6 +4,7 @@
  * cancelled; paid, partial, overdue), payments, queue jobs in every state, crons (some failing),
  * server logs and activities (some overdue). Same `now` and seed → the same records, every run.
  */
+import { SeedRandom } from '@mcpgw/ops-schema';
 import type { OdooRecord, OdooStore } from './fake-odoo-models.js';
 
 /** One company to create (an agency of the reference deployment). */
@@ -28,32 +29,8 @@ export interface FakeOdooSeedOptions {
 /** Counts per model after seeding. */
 export type FakeOdooSeedSummary = Record<string, number>;
 
-/** mulberry32: a small seeded PRNG. */
-export class FakeOdooRandom {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-  /** A float in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  /** One element of a non-empty list. */
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-  /** True with probability p. */
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
+/** The seeded PRNG of the ops sample data, plus what the Odoo seed needs besides. */
+export class FakeOdooRandom extends SeedRandom {
   /** A key chosen by weight. */
   weighted<T extends string>(weights: Readonly<Record<T, number>>): T {
     const entries = Object.entries(weights) as [T, number][];

@@ -3,3 +3,4 @@ export * from './migrate-ops.js';
 export * from './reference-agencies.js';
 export * from './seed-ops.js';
 export * from './civil-date.js';
+export * from './seed-random.js';

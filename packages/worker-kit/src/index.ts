@@ -8,3 +8,4 @@ export { serveHttp, type HttpServeOptions, type RunningHttpTransport } from './h
 export { serveStdio, type RunningTransport } from './stdio-transport.js';
 export { StdioLineTransport } from './stdio-line-transport.js';
 export type { Logger } from 'pino';
+export { runSqlTransaction, type SqlClient, type SqlPool, type SqlTransactionOptions } from './sql-transaction.js';

@@ -1,22 +1,12 @@
 import pg from 'pg';
 import type { PoolStats } from '@mcpgw/protocol';
-import type { EfpsGroup, TaxEntity, TaxpayerClass } from '@mcpgw/bir-calendar';
-import { ToolError, type HealthCheck, type Logger } from '@mcpgw/worker-kit';
+import { agencyTaxEntity, type Agency } from '@mcpgw/ops-schema';
+import { ToolError, runSqlTransaction, type HealthCheck, type Logger } from '@mcpgw/worker-kit';
 import type { BirConfig } from './config.js';
 import { toToolError } from './pg-errors.js';
 
-/** A row of `agencies`, as the worker uses it. */
-export interface AgencyRow {
-  code: string;
-  name: string;
-  tin: string;
-  branchCode: string;
-  efpsGroup: EfpsGroup | null;
-  vatRegistered: boolean;
-  hasEmployees: boolean;
-  taxpayerClass: TaxpayerClass;
-  fiscalYearEndMonth: number;
-}
+/** A row of `agencies` (the ops schema's own type). */
+export type AgencyRow = Agency;
 
 /** A row of `compliance_tracking`. */
 export interface TrackingRow {
@@ -196,48 +186,25 @@ export class OpsStore {
    * Runs `work` inside a transaction (read-only for reads) with `statement_timeout`; commits a
    * write, rolls back a read. Cancelling `signal` or passing the deadline discards the connection.
    */
-  private async run<T>(signal: AbortSignal, readOnly: boolean, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private run<T>(signal: AbortSignal, readOnly: boolean, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const timeoutMs = this.config.queryTimeoutMs;
-    if (signal.aborted) throw new ToolError('failed', 'the call was cancelled');
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toToolError(error, this.config.schema, timeoutMs);
-    }
-    let released = false;
-    const release = (destroy: boolean): void => {
-      if (released) return;
-      released = true;
-      client.release(destroy ? new Error('connection discarded') : undefined);
-    };
-    let abandoned = false;
-    const abandon = (): void => {
-      abandoned = true;
-      release(true);
-    };
-    signal.addEventListener('abort', abandon, { once: true });
-    const deadline = setTimeout(abandon, timeoutMs + DEADLINE_GRACE_MS);
-    try {
-      await client.query(readOnly ? 'BEGIN TRANSACTION READ ONLY' : 'BEGIN');
-      await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
-      const result = await work(client);
-      await client.query(readOnly ? 'ROLLBACK' : 'COMMIT');
-      return result;
-    } catch (error) {
-      if (abandoned) {
-        throw signal.aborted
-          ? new ToolError('failed', 'the call was cancelled')
-          : new ToolError('upstream_timeout', `the compliance database did not answer within ${timeoutMs} ms (BIR_QUERY_TIMEOUT_MS)`);
-      }
-      if (!released) await client.query('ROLLBACK').catch(() => release(true));
-      throw toToolError(error, this.config.schema, timeoutMs);
-    } finally {
-      clearTimeout(deadline);
-      signal.removeEventListener('abort', abandon);
-      release(false);
-    }
+    return runSqlTransaction(
+      this.pool,
+      {
+        timeoutMs,
+        graceMs: DEADLINE_GRACE_MS,
+        readOnly,
+        signal,
+        errors: {
+          cancelled: () => new ToolError('failed', 'the call was cancelled'),
+          timedOut: () => new ToolError('upstream_timeout', `the compliance database did not answer within ${timeoutMs} ms (BIR_QUERY_TIMEOUT_MS)`),
+          failed: (error) => toToolError(error, this.config.schema, timeoutMs),
+        },
+      },
+      work,
+    );
   }
+
 }
 
 function trackingRow(r: Record<string, unknown>): TrackingRow {
@@ -256,13 +223,5 @@ function trackingRow(r: Record<string, unknown>): TrackingRow {
   };
 }
 
-/** The calendar's view of an agency. */
-export function taxEntity(agency: AgencyRow): TaxEntity {
-  return {
-    vatRegistered: agency.vatRegistered,
-    hasEmployees: agency.hasEmployees,
-    efpsGroup: agency.efpsGroup,
-    taxpayerClass: agency.taxpayerClass,
-    fiscalYearEndMonth: agency.fiscalYearEndMonth,
-  };
-}
+/** The calendar's view of an agency (the same mapping the sample data is seeded with). */
+export const taxEntity = agencyTaxEntity;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PoolStats } from '@mcpgw/protocol';
-import { ToolError, type HealthCheck } from '@mcpgw/worker-kit';
+import { ToolError, runSqlTransaction, type HealthCheck } from '@mcpgw/worker-kit';
 import type { Logger } from '@mcpgw/worker-kit';
 import type { DatabaseTarget, PostgresConfig } from './config.js';
 import { DEMO_DATABASE } from './embedded/demo-seed.js';
@@ -87,52 +87,32 @@ export class DatabaseSet {
    * then rolls back. Cancelling `signal` cancels the statement; a database that does not answer
    * within the timeout plus a grace period loses the connection (and, embedded, its engine).
    */
-  async read<T>(name: string, signal: AbortSignal, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  read<T>(name: string, signal: AbortSignal, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const database = this.get(name);
     const timeoutMs = this.config.queryTimeoutMs;
-    let client: pg.PoolClient;
-    try {
-      client = await database.pool.connect();
-    } catch (error) {
-      throw toToolError(error, name, timeoutMs);
-    }
-    let released = false;
-    let runaway = false;
-    const release = (destroy: boolean): void => {
-      if (released) return;
-      released = true;
-      client.release(destroy ? new Error('connection discarded') : undefined);
-    };
-    const onAbort = (): void => void this.cancel(database, client);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const deadline = setTimeout(() => {
-      runaway = true;
-      this.log.warn({ database: name, timeoutMs }, 'statement ran past its deadline; discarding the connection');
-      if (database.embedded && this.engine) void this.engine.restart('a statement ran past its deadline');
-      release(true);
-    }, timeoutMs + DEADLINE_GRACE_MS);
-    try {
-      await client.query('BEGIN TRANSACTION READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
-      return await work(client);
-    } catch (error) {
-      if (runaway) {
-        throw new ToolError('upstream_timeout', `query cut off after ${timeoutMs} ms (DB_QUERY_TIMEOUT_MS); narrow it or add a LIMIT`);
-      }
-      throw toToolError(error, name, timeoutMs);
-    } finally {
-      clearTimeout(deadline);
-      signal.removeEventListener('abort', onAbort);
-      if (!released) {
-        try {
-          await client.query('ROLLBACK');
-          release(false);
-        } catch {
-          release(true);
-        }
-      }
-    }
+    return runSqlTransaction(
+      database.pool,
+      {
+        timeoutMs,
+        graceMs: DEADLINE_GRACE_MS,
+        readOnly: true,
+        signal,
+        // The statement is cancelled server-side; its error (57014) ends the transaction as usual.
+        onAbort: (client) => void this.cancel(database, client),
+        onRunaway: () => {
+          this.log.warn({ database: name, timeoutMs }, 'statement ran past its deadline; discarding the connection');
+          if (database.embedded && this.engine) void this.engine.restart('a statement ran past its deadline');
+        },
+        errors: {
+          cancelled: () => new ToolError('upstream_timeout', `query cancelled (the call was cancelled or ran past ${timeoutMs} ms, DB_QUERY_TIMEOUT_MS)`),
+          timedOut: () => new ToolError('upstream_timeout', `query cut off after ${timeoutMs} ms (DB_QUERY_TIMEOUT_MS); narrow it or add a LIMIT`),
+          failed: (error) => toToolError(error, name, timeoutMs),
+        },
+      },
+      work,
+    );
   }
+
 
   poolStats(): PoolStats[] {
     return this.list().map((d) => ({ name: d.name, size: d.pool.totalCount, idle: d.pool.idleCount, waiting: d.pool.waitingCount }));

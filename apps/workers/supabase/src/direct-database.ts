@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
+import { ToolError, runSqlTransaction, type Logger } from '@mcpgw/worker-kit';
 
 /** Extra time past statement_timeout before the worker gives up on the database answering at all. */
 const DEADLINE_GRACE_MS = 2_000;
@@ -38,51 +38,24 @@ export class DirectDatabase {
   }
 
   /** Runs `work` inside `BEGIN TRANSACTION READ ONLY` with statement_timeout, then rolls back. */
-  async read<T>(signal: AbortSignal | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  read<T>(signal: AbortSignal | undefined, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const timeoutMs = this.options.timeoutMs;
-    if (signal?.aborted) throw new ToolError('upstream_timeout', 'the call was cancelled before the database answered');
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw toDatabaseError(error, timeoutMs);
-    }
-    let released = false;
-    let abandoned = false;
-    const release = (destroy: boolean): void => {
-      if (released) return;
-      released = true;
-      client.release(destroy ? new Error('connection discarded') : undefined);
-    };
-    // Dropping the connection ends its statement server-side; simpler than pg_cancel_backend and
-    // works through poolers that do not forward cancel requests.
-    const abandon = (): void => {
-      abandoned = true;
-      release(true);
-    };
-    signal?.addEventListener('abort', abandon, { once: true });
-    const deadline = setTimeout(abandon, timeoutMs + DEADLINE_GRACE_MS);
-    try {
-      await client.query('BEGIN TRANSACTION READ ONLY');
-      await client.query(`SET LOCAL statement_timeout = ${Math.floor(timeoutMs)}`);
-      return await work(client);
-    } catch (error) {
-      if (abandoned) {
-        throw new ToolError('upstream_timeout', signal?.aborted ? 'the call was cancelled before the database answered' : `the database did not answer within ${timeoutMs} ms (SUPABASE_TIMEOUT_MS)`);
-      }
-      throw toDatabaseError(error, timeoutMs);
-    } finally {
-      clearTimeout(deadline);
-      signal?.removeEventListener('abort', abandon);
-      if (!released) {
-        try {
-          await client.query('ROLLBACK');
-          release(false);
-        } catch {
-          release(true);
-        }
-      }
-    }
+    const cancelled = (): ToolError => new ToolError('upstream_timeout', 'the call was cancelled before the database answered');
+    return runSqlTransaction(
+      this.pool,
+      {
+        timeoutMs,
+        graceMs: DEADLINE_GRACE_MS,
+        readOnly: true,
+        signal,
+        errors: {
+          cancelled,
+          timedOut: () => new ToolError('upstream_timeout', `the database did not answer within ${timeoutMs} ms (SUPABASE_TIMEOUT_MS)`),
+          failed: (error) => toDatabaseError(error, timeoutMs),
+        },
+      },
+      work,
+    );
   }
 
   /**
