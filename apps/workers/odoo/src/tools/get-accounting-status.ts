@@ -44,7 +44,7 @@ export const getAccountingStatus = odooTool({
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
       .optional()
-      .describe('Overdue means due before this date (default: today, UTC)'),
+      .describe('Overdue means due before this date (default: today in Asia/Manila, like the other monitoring tools)'),
   }),
   tokenCost: 700,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
@@ -53,7 +53,8 @@ export const getAccountingStatus = odooTool({
     const [, year, month] = PERIOD.exec(period)!;
     const from = `${year}-${month}-01`;
     const to = lastDayOfMonth(Number(year), Number(month));
-    const today = asOf ?? new Date().toISOString().slice(0, 10);
+    // Manila is UTC+8 all year (no daylight saving).
+    const today = asOf ?? new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
     const companies = await selectCompanies(client, company, signal);
     const ids = companies.map((c) => c.id);
 
