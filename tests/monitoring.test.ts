@@ -33,6 +33,8 @@ describe('sandbox mode (no upstream credentials)', () => {
     ['monitor', 'get_system_health', {}],
     ['monitor', 'list_failed_jobs', {}],
     ['monitor', 'get_error_traces', { level: 'warning' }],
+    ['monitor', 'get_error_traces', { since: '2020-01-01', source: 'odoo' }],
+    ['monitor', 'list_failed_jobs', { since: '2020-01-01', limit: 5 }],
     ['bir', 'track_bir_filing_deadlines', {}],
     ['bir', 'monitor_compliance_status', {}],
     ['supabase', 'get_month_end_status', {}],

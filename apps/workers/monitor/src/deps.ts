@@ -42,3 +42,12 @@ export function odooTimeToIso(value: string | null | undefined): string | null {
   if (!value) return null;
   return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
 }
+
+/**
+ * A `since` as one instant for every system: a bare date is midnight in Manila (where the business
+ * runs), as the supabase and bir tools read it; Odoo on its own would read it as midnight UTC.
+ */
+export function sinceInstant(since: string | undefined): string | undefined {
+  if (since === undefined) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00+08:00` : since;
+}

@@ -1,7 +1,7 @@
 import { getOdooLogs } from '@mcpgw/worker-odoo/tools';
 import { listErrorLogs } from '@mcpgw/worker-supabase/tools';
 import { z } from 'zod';
-import { monitorTool, odooTimeToIso, section } from '../deps.js';
+import { monitorTool, odooTimeToIso, section, sinceInstant } from '../deps.js';
 
 const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 
@@ -34,7 +34,7 @@ export const getErrorTraces = monitorTool({
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   handler: async ({ level, source, since, agency, limit, includeTrace }, ctx) => {
     const { deps } = ctx;
-    const from = since ?? new Date(Date.now() - 86_400_000).toISOString();
+    const from = sinceInstant(since) ?? new Date(Date.now() - 86_400_000).toISOString();
     const [odoo, supabase] = await Promise.all([
       section(deps.odoo, deps.missing.odoo, async (d) =>
         (await getOdooLogs.handler(getOdooLogs.input.parse({ level, since: from, ...(source ? { logger: source } : {}), limit }), { ...ctx, deps: d })) as OdooLogs,

@@ -1,7 +1,7 @@
 import { listQueueJobs } from '@mcpgw/worker-odoo/tools';
 import { listBackgroundJobs } from '@mcpgw/worker-supabase/tools';
 import { z } from 'zod';
-import { monitorTool, odooTimeToIso, section } from '../deps.js';
+import { monitorTool, odooTimeToIso, section, sinceInstant } from '../deps.js';
 
 const since = z
   .string()
@@ -29,7 +29,8 @@ export const listFailedJobs = monitorTool({
   }),
   tokenCost: 1_500,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
-  handler: async ({ since: from, agency, limit }, ctx) => {
+  handler: async ({ since, agency, limit }, ctx) => {
+    const from = sinceInstant(since);
     const { deps } = ctx;
     const [odoo, supabase] = await Promise.all([
       section(deps.odoo, deps.missing.odoo, async (d) =>
