@@ -252,7 +252,7 @@ async function spine(): Promise<SpineResult> {
 
   const cold = await coldStart();
   console.log(
-    `\nCold start (gateway + postgres + echo workers): ready (/ready 200) in ${cold.readyMs} ms; embedded demo database answering in ${cold.demoDatabaseMs} ms`,
+    `\nCold start (gateway, every built-in worker in sandbox mode, echo worker): ready (/ready 200) in ${cold.readyMs} ms; embedded demo database answering in ${cold.demoDatabaseMs} ms`,
   );
   console.log(`RSS at rest: ${Object.entries(cold.rss).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
   return { rows, clients, cold, rss: gateway.rss };
