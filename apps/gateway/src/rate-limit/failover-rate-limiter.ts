@@ -93,28 +93,26 @@ export class FailoverRateLimiter implements RateLimiter {
 
   async consume(key: string, cost: number, rule: RateLimitRule): Promise<RateLimitDecision> {
     checkArguments(cost, rule);
-    const probe = this.route();
-    if (probe !== undefined) {
-      try {
-        const decision = await this.remote.consume(key, cost, rule);
-        this.recovered();
-        return decision;
-      } catch (error) {
-        this.failed(error);
-      } finally {
-        if (probe) this.probing = false;
-      }
-    }
-    this.events?.onFallbackCall();
-    return this.memory.consumeNow(key, cost, rule);
+    return this.decide(
+      () => this.remote.consume(key, cost, rule),
+      () => this.memory.consumeNow(key, cost, rule),
+    );
   }
 
   async peek(key: string, rule: RateLimitRule): Promise<RateLimitDecision> {
     checkArguments(0, rule);
+    return this.decide(
+      () => this.remote.peek(key, rule),
+      () => this.memory.peekNow(key, rule),
+    );
+  }
+
+  /** Redis when it is usable (or this call is the probe of a failing connection), memory otherwise. */
+  private async decide(remote: () => Promise<RateLimitDecision>, local: () => RateLimitDecision): Promise<RateLimitDecision> {
     const probe = this.route();
     if (probe !== undefined) {
       try {
-        const decision = await this.remote.peek(key, rule);
+        const decision = await remote();
         this.recovered();
         return decision;
       } catch (error) {
@@ -124,7 +122,7 @@ export class FailoverRateLimiter implements RateLimiter {
       }
     }
     this.events?.onFallbackCall();
-    return this.memory.peekNow(key, rule);
+    return local();
   }
 
   async close(): Promise<void> {
