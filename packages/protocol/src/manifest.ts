@@ -33,6 +33,12 @@ export const MetaKeys = {
   metadata: 'mcpgw/metadata',
   /** On a result: tokens actually used, when a tool knows better than its declared cost. */
   tokensUsed: 'mcpgw/tokensUsed',
+  /**
+   * On a request or notification a worker sends over stdio while handling a request (progress, log,
+   * sampling, elicitation, roots): the id of that request. Many clients share one worker connection,
+   * so this is how the gateway knows whose call a worker→client message belongs to.
+   */
+  relatedRequestId: 'mcpgw/relatedRequestId',
 } as const;
 
 /** Service names become URL segments and slash prefixes (`/mcp-<name>`), so they are kept simple. */

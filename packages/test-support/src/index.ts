@@ -7,3 +7,6 @@ export * from './tcp-proxy.js';
 export * from './netns.js';
 export * from './cli-process.js';
 export * from './test-redis.js';
+export * from './conformance-suite.js';
+export * from './header-proxy.js';
+export * from './mcp-http.js';

@@ -21,3 +21,6 @@ export const TEST_WORKER_ENTRY = `${REPO_ROOT}tests/fixtures/test-worker/dist/in
  * from the working directory at start-up) never changes what a test sees.
  */
 export const NEUTRAL_CWD = tmpdir();
+
+/** The compiled MCP conformance fixture worker (every tool, resource and prompt the conformance suite expects). */
+export const CONFORMANCE_WORKER_ENTRY = `${REPO_ROOT}tests/fixtures/conformance-worker/dist/index.js`;

@@ -5,6 +5,7 @@ import {
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
+  type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import {
@@ -12,6 +13,7 @@ import {
   MetaKeys,
   WorkerMethods,
   compileCommand,
+  errorSpec,
   serviceManifestSchema,
   type CommandDescriptor,
   type HealthReport,
@@ -20,11 +22,17 @@ import {
   type ServiceMode,
   type ToolDescriptor,
   type ToolErrorInfo,
+  type ToolErrorKind,
 } from '@mcpgw/protocol';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ToolContext, ToolDefinition, ToolResultData } from './define-tool.js';
+import type { PromptDefinition } from './define-prompt.js';
+import type { ResourceDefinition, ResourceTemplateDefinition } from './define-resource.js';
+import type { ToolDefinition, ToolResultData } from './define-tool.js';
+import { RESOURCE_NOT_FOUND, compileMcpFeatures, type McpFeatures, type RunWithContext } from './mcp-features.js';
+import { ServerSession, createRequestContext, reportedTokens, type RequestExtra, type WorkerHub } from './request-context.js';
 import { ToolError } from './tool-error.js';
+import { unwrapToolResult } from './tool-result.js';
 import type { EnvSource } from './worker-env.js';
 
 /** What a worker's setup decided: ready to serve (dependencies may still be opening) or unconfigured. */
@@ -60,6 +68,13 @@ export interface WorkerOptions<D> {
   // Tools are heterogeneous in their input types; each one is checked where it is defined.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   tools: ToolDefinition<any, D, any>[];
+  /** Resources at fixed URIs. Declares the `resources` capability (with subscribe and listChanged). */
+  resources?: ResourceDefinition<D>[];
+  /** Resources named by URI templates; their variables may have completers. */
+  resourceTemplates?: ResourceTemplateDefinition<D>[];
+  /** Prompts; their arguments may have completers. Declares the `prompts` capability. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  prompts?: PromptDefinition<D, any>[];
   commands?: CommandDescriptor[];
   /** Variables a live setup needs (documentation and the catalog). */
   requiredEnv?: string[];
@@ -77,9 +92,16 @@ type DepsState<D> = { kind: 'pending' } | { kind: 'ready'; deps: D } | { kind: '
 /** A worker that has been set up: it can build MCP servers and answer health checks. */
 export interface PreparedWorker {
   readonly manifest: ServiceManifest;
+  /**
+   * What the worker's servers declare: `tools` (when it has tools), `resources` (when it has resources
+   * or templates), `prompts`, `completions` (when any completer is defined) and always `logging`.
+   */
+  readonly capabilities: ServerCapabilities;
   /** A new MCP server with every handler registered (one per stdio connection or HTTP session). */
   createServer(): Server;
   health(): Promise<HealthReport>;
+  /** Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`). */
+  notifyResourceUpdated(uri: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,9 +127,10 @@ export function defineWorker<D>(options: WorkerOptions<D>): WorkerBlueprint<D> {
     if (!tool) throw new Error(`worker ${options.name}: command "${command.pattern}" names unknown tool ${command.tool}`);
     compileCommand(options.name, command, tool.descriptor.inputSchema);
   }
+  const features = compileMcpFeatures(options.name, options);
   return {
     options,
-    prepare: (env, log) => prepareWorker(options, toolsByName, env, log),
+    prepare: (env, log) => prepareWorker(options, toolsByName, features, env, log),
   };
 }
 
@@ -162,7 +185,13 @@ const HealthRequestSchema = z.object({
  */
 export const SERVICE_NAME_VARIABLE = 'MCPGW_SERVICE_NAME';
 
-function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, CompiledTool<D>>, env: EnvSource, log: Logger): PreparedWorker {
+function prepareWorker<D>(
+  options: WorkerOptions<D>,
+  tools: Map<string, CompiledTool<D>>,
+  features: McpFeatures<D>,
+  env: EnvSource,
+  log: Logger,
+): PreparedWorker {
   const setup = options.setup(env, log);
   const name = env[SERVICE_NAME_VARIABLE] || options.name;
   const manifest = serviceManifestSchema.parse({
@@ -180,12 +209,27 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
   const resultMetadata =
     manifest.mode === 'embedded' ? { embedded: true } : manifest.mode === 'sandbox' ? { sandbox: true } : undefined;
 
+  const capabilities: ServerCapabilities = {
+    ...(tools.size > 0 ? { tools: { listChanged: true } } : {}),
+    ...features.capabilities,
+    logging: {},
+  };
+
   let state: DepsState<D> = { kind: 'pending' };
   let depsPromise: Promise<D> | undefined;
-  const servers = new Set<Server>();
+  const sessions = new Set<ServerSession>();
   /** Tells every connected client that asking for health now gives a new answer. */
   const announceHealthChange = (): void => {
-    for (const server of servers) void server.notification({ method: WorkerMethods.healthChanged }).catch(() => undefined);
+    for (const { server } of sessions) void server.notification({ method: WorkerMethods.healthChanged }).catch(() => undefined);
+  };
+  const hub: WorkerHub = {
+    notifyResourceUpdated: async (uri) => {
+      const sends: Promise<void>[] = [];
+      for (const session of sessions) {
+        if (session.subscriptions.has(uri)) sends.push(session.server.sendResourceUpdated({ uri }).catch(() => undefined));
+      }
+      await Promise.all(sends);
+    },
   };
   if (setup.status === 'configured') {
     depsPromise = setup.deps().then(
@@ -209,17 +253,12 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
     log.warn({ missing: setup.missing }, `worker unconfigured: ${setup.reason}`);
   }
 
-  async function callTool(
-    toolName: string,
-    args: unknown,
-    meta: Record<string, unknown> | undefined,
-    extra: { signal: AbortSignal; sendNotification: (n: { method: 'notifications/progress'; params: Record<string, unknown> }) => Promise<void> },
-  ): Promise<CallToolResult> {
+  async function callTool(toolName: string, args: unknown, meta: Record<string, unknown> | undefined, extra: RequestExtra, session: ServerSession): Promise<CallToolResult> {
     const tool = tools.get(toolName);
     if (!tool) {
       throw new McpError(ErrorCode.InvalidParams, `unknown tool "${toolName}"; ${name} has: ${[...tools.keys()].join(', ')}`);
     }
-    const requestId = typeof meta?.[MetaKeys.requestId] === 'string' ? (meta[MetaKeys.requestId] as string) : undefined;
+    const requestId = requestIdOf(meta);
     const resultMeta: Record<string, unknown> = {};
     if (requestId !== undefined) resultMeta[MetaKeys.requestId] = requestId;
     if (resultMetadata) resultMeta[MetaKeys.metadata] = resultMetadata;
@@ -236,32 +275,14 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
       const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
       return errorResult({ kind: 'invalid_arguments', message: `invalid arguments for ${toolName}: ${summary}`, issues }, resultMeta);
     }
-    let childLog: Logger | undefined;
-    let tokens: number | undefined;
-    const progressToken = meta?.['progressToken'];
     try {
       const deps = state.kind === 'ready' ? state.deps : await depsPromise!;
-      const ctx: ToolContext<D> = {
-        deps,
-        signal: extra.signal,
-        requestId,
-        get log() {
-          childLog ??= log.child({ tool: toolName, requestId });
-          return childLog;
-        },
-        reportTokens: (n) => {
-          tokens = n;
-        },
-        progress: async (progress, total, message) => {
-          if (progressToken === undefined) return;
-          await extra.sendNotification({
-            method: 'notifications/progress',
-            params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(message ? { message } : {}) },
-          });
-        },
-      };
+      const ctx = createRequestContext(deps, extra, session, hub, log, requestId, 'tool', toolName);
       const data = await tool.definition.handler(parsed.data, ctx);
+      const tokens = reportedTokens(ctx);
       if (tokens !== undefined) resultMeta[MetaKeys.tokensUsed] = tokens;
+      const full = unwrapToolResult(data);
+      if (full) return hasKeys(resultMeta) ? { ...full, _meta: { ...full._meta, ...resultMeta } } : full;
       return {
         content: meta?.[MetaKeys.structuredOnly] === true ? [] : [{ type: 'text', text: JSON.stringify(data) }],
         structuredContent: data,
@@ -293,20 +314,38 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
     }
   }
 
+  /** Resources, prompts and completions: the same deps and errors as tools, as JSON-RPC errors. */
+  const runWithContext: RunWithContext<D> = async (extra, session, kind, label, handler) => {
+    if (setup.status === 'unconfigured') {
+      throw new McpError(errorSpec('SERVICE_UNCONFIGURED').code, `${name} is not configured: ${setup.reason}`, { missing: setup.missing });
+    }
+    const requestId = requestIdOf(extra._meta);
+    try {
+      const deps = state.kind === 'ready' ? state.deps : await depsPromise!;
+      return await handler(createRequestContext(deps, extra, session, hub, log, requestId, kind, label));
+    } catch (error) {
+      if (error instanceof McpError) throw error;
+      if (error instanceof ToolError) throw new McpError(jsonRpcCode(error.kind, kind), error.message, error.toInfo());
+      log.error({ err: error, [kind]: label, requestId }, `${kind} handler failed`);
+      throw new McpError(ErrorCode.InternalError, `${kind} ${label} failed unexpectedly; the worker log has details under request ${requestId ?? '(none)'}`);
+    }
+  };
+
   function createServer(): Server {
-    const server = new Server(
-      { name, version: options.version },
-      { capabilities: { tools: { listChanged: false } }, instructions: options.description },
-    );
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolListing }));
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      callTool(request.params.name, request.params.arguments, request.params._meta, extra),
-    );
+    const server = new Server({ name, version: options.version }, { capabilities, instructions: options.description });
+    const session = new ServerSession(server);
+    if (tools.size > 0) {
+      server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolListing }));
+      server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+        callTool(request.params.name, request.params.arguments, request.params._meta, extra, session),
+      );
+    }
+    features.register(server, session, runWithContext);
     server.setRequestHandler(ManifestRequestSchema, () => manifest);
     server.setRequestHandler(HealthRequestSchema, () => health());
     server.onerror = (error) => log.warn({ err: error }, 'mcp transport error');
-    servers.add(server);
-    server.onclose = () => servers.delete(server);
+    sessions.add(session);
+    server.onclose = () => sessions.delete(session);
     return server;
   }
 
@@ -316,7 +355,31 @@ function prepareWorker<D>(options: WorkerOptions<D>, tools: Map<string, Compiled
     if (deps !== undefined) await setup.close(deps);
   }
 
-  return { manifest, createServer, health, close };
+  return { manifest, capabilities, createServer, health, notifyResourceUpdated: hub.notifyResourceUpdated, close };
+}
+
+function requestIdOf(meta: Record<string, unknown> | undefined): string | undefined {
+  const id = meta?.[MetaKeys.requestId];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The JSON-RPC code for a ToolError thrown by a resource, prompt or completion handler. */
+function jsonRpcCode(kind: ToolErrorKind, handler: 'resource' | 'prompt' | 'completion'): number {
+  switch (kind) {
+    case 'invalid_arguments':
+      return ErrorCode.InvalidParams;
+    case 'not_found':
+      return handler === 'resource' ? RESOURCE_NOT_FOUND : ErrorCode.InvalidParams;
+    case 'unconfigured':
+      return errorSpec('SERVICE_UNCONFIGURED').code;
+    case 'upstream':
+      return errorSpec('UPSTREAM_ERROR').code;
+    case 'upstream_timeout':
+      return errorSpec('UPSTREAM_TIMEOUT').code;
+    case 'rejected':
+    case 'failed':
+      return errorSpec('TOOL_FAILED').code;
+  }
 }
 
 function errorResult(info: ToolErrorInfo, meta: Record<string, unknown>): CallToolResult {

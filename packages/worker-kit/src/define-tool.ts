@@ -1,15 +1,22 @@
 import type { ToolAnnotations } from '@mcpgw/protocol';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { ClientFeatures } from './request-context.js';
 
-/** What a tool handler receives besides its validated arguments. */
-export interface ToolContext<D> {
+/**
+ * What a tool handler receives besides its validated arguments. The kit always sets the MCP client
+ * features (`sendLog`, `createMessage`, `elicit`, `listRoots`, `notifyResourceUpdated`); they are
+ * optional in the type only so that contexts built by hand (tests, one tool calling another's
+ * handler) stay valid. Call them as methods (`ctx.elicit(...)`), not detached.
+ */
+export interface ToolContext<D> extends Partial<ClientFeatures> {
   /** The worker's dependencies (pools, clients) built by its setup. */
   deps: D;
   /** Aborted when the caller cancels or the gateway times the call out. */
   signal: AbortSignal;
   /** The gateway's request id, when the call came through the gateway. */
   requestId: string | undefined;
+  /** The worker's own log (stderr), bound to this call. For MCP logging to the client, use `sendLog`. */
   log: Logger;
   /** Overrides the tool's declared token cost for this call (e.g. real LLM usage). */
   reportTokens(tokens: number): void;
@@ -17,6 +24,10 @@ export interface ToolContext<D> {
   progress(progress: number, total?: number, message?: string): Promise<void>;
 }
 
+/**
+ * What a handler returns: data, sent as `structuredContent` plus the same JSON as text — or a full
+ * MCP result wrapped with `toolResult(...)`, sent as it is.
+ */
 export type ToolResultData = Record<string, unknown>;
 
 /** A tool, defined once: its zod input schema is the JSON Schema in tools/list and the validator. */
@@ -25,7 +36,10 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, D = unknown
   title?: string;
   description: string;
   input: I;
-  /** Optional zod schema of the result, published as `outputSchema`. */
+  /**
+   * Optional zod schema of the result, published as `outputSchema`. The kit does not check results
+   * against it: what the handler returns is what the caller gets.
+   */
   output?: z.ZodObject;
   /** Approximate tokens a call costs an agent. */
   tokenCost: number;

@@ -15,7 +15,37 @@ const add = defineTool({
   tokenCost: 3,
   handler: async ({ a, b }) => ({ sum: a + b }),
 });
-const worker = defineWorker({ name: 'calc', version: '1.0.0', description: 'Adds.', tools: [add], setup: () => ({ status: 'configured', mode: 'live', deps: async () => ({}) }) });
+/** Released by the test: lets `poll` answer only after its stream was closed and the client is about to resume. */
+let release: () => void = () => undefined;
+const poll = defineTool({
+  name: 'poll',
+  description: 'Closes its SSE stream (the client must reconnect), then answers when released.',
+  input: z.object({}),
+  tokenCost: 1,
+  handler: async (_args, ctx) => {
+    const released = new Promise<void>((resolve) => (release = resolve));
+    if (!ctx.closeSSEStream) return { closed: false };
+    ctx.closeSSEStream();
+    await released;
+    return { closed: true };
+  },
+});
+const worker = defineWorker({ name: 'calc', version: '1.0.0', description: 'Adds.', tools: [add, poll], setup: () => ({ status: 'configured', mode: 'live', deps: async () => ({}) }) });
+
+/** Sends a raw HTTP request with headers fetch() will not forge (Host); resolves with the status. */
+function rawPost(port: number, headers: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }));
+  });
+}
 
 let running: RunningHttpTransport;
 let base: string;
@@ -32,7 +62,7 @@ describe('Streamable HTTP transport (--http PORT)', () => {
   it('serves any MCP client: initialize, tools/list, tools/call', async () => {
     const client = new Client({ name: 'http-test', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['add']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['add', 'poll']);
     const result = await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } });
     expect(result.structuredContent).toEqual({ sum: 5 });
     await client.close();
@@ -47,20 +77,47 @@ describe('Streamable HTTP transport (--http PORT)', () => {
     expect(response.status).toBe(404);
   });
 
-  it('checks Host against DNS rebinding when bound to loopback', async () => {
-    // fetch() will not send a forged Host header; node:http will.
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port: running.port, path: '/mcp', method: 'POST', headers: { host: 'evil.example.com', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }));
+  it('checks Host and Origin against DNS rebinding when bound to loopback', async () => {
+    const port = running.port;
+    expect(await rawPost(port, { host: 'evil.example.com' })).toBe(403);
+    expect(await rawPost(port, { host: `127.0.0.1:${port}`, origin: 'http://evil.example.com' })).toBe(403);
+    expect(await rawPost(port, { host: `127.0.0.1:${port}`, origin: 'null' })).toBe(403);
+    // Unknown sessions are refused too, before anything else is said about them.
+    expect(await rawPost(port, { host: 'evil.example.com', 'mcp-session-id': 'whatever' })).toBe(403);
+    expect(await rawPost(port, { host: `localhost:${port}`, origin: `http://localhost:${port}` })).toBe(200);
+    expect(await rawPost(port, { host: `[::1]:${port}` })).toBe(200);
+  });
+
+  it('lets a tool close its SSE stream; the client resumes with Last-Event-ID and gets the result (SEP-1699)', async () => {
+    const url = `${base}/mcp`;
+    const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const init = await fetch(url, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
     });
-    expect(status).toBe(403);
+    const session = { ...json, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+    await init.text();
+    await (await fetch(url, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+
+    const call = await fetch(url, { method: 'POST', headers: session, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'poll', arguments: {} } }) });
+    // The stream ends after the priming event: an id to resume from, the retry delay, no data.
+    const primed = await call.text();
+    expect(primed).toMatch(/^id: \S+\nretry: 1000\ndata: \n\n$/);
+    const lastEventId = /^id: (\S+)/.exec(primed)![1]!;
+
+    release();
+    const resumed = await fetch(url, { method: 'GET', headers: { ...session, accept: 'text/event-stream', 'last-event-id': lastEventId } });
+    expect(resumed.status).toBe(200);
+    const reader = resumed.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    while (!received.includes('"id":1')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += value;
+    }
+    await reader.cancel();
+    expect(received).toContain('"structuredContent":{"closed":true}');
   });
 
   it('answers GET /health with the worker\'s health report', async () => {

@@ -5,6 +5,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from 'pino';
 import type { PreparedWorker } from './create-worker.js';
+import { SseEventStore } from './sse-event-store.js';
 import type { RunningTransport } from './stdio-transport.js';
 
 export interface HttpServeOptions {
@@ -14,6 +15,8 @@ export interface HttpServeOptions {
   maxSessions?: number;
   /** A session unused for this long is closed. */
   sessionIdleMs?: number;
+  /** Told to clients in SSE priming events: how long to wait before reconnecting to a closed stream. */
+  sseRetryMs?: number;
 }
 
 interface Session {
@@ -31,14 +34,19 @@ export interface RunningHttpTransport extends RunningTransport {
 
 /**
  * Serves the worker over MCP Streamable HTTP at `/mcp` (sessions via `Mcp-Session-Id`), plus
- * `GET /health` for probes. Bound to loopback it checks `Host` against DNS rebinding.
+ * `GET /health` for probes. Bound to loopback it refuses (403) a `Host` or `Origin` that is not
+ * loopback, against DNS rebinding. Each session keeps a short, bounded memory of its SSE events, so
+ * a client can resume a closed stream with `Last-Event-ID` (and a tool may close it to make the
+ * client poll: `ctx.closeSSEStream`).
  */
 export async function serveHttp(worker: PreparedWorker, log: Logger, options: HttpServeOptions): Promise<RunningHttpTransport> {
   const maxSessions = options.maxSessions ?? 1_000;
   const sessionIdleMs = options.sessionIdleMs ?? 10 * 60_000;
   const sessions = new Map<string, Session>();
+  const sseRetryMs = options.sseRetryMs ?? 1_000;
   const loopback = LOOPBACK_HOSTS.has(options.host);
-  let allowedHosts: string[] = [];
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
@@ -50,6 +58,14 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
     if (path !== '/mcp') {
       sendJson(res, 404, { error: `no route ${req.method} ${path}; MCP is served at /mcp` });
       return;
+    }
+    if (loopback) {
+      const refusal = checkLoopbackHeaders(req, allowedHosts, allowedOrigins);
+      if (refusal) {
+        log.warn({ host: req.headers.host, origin: req.headers.origin }, 'refused a request: DNS rebinding protection');
+        sendRpcError(res, 403, -32000, refusal);
+        return;
+      }
     }
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
@@ -74,8 +90,8 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
     const server = worker.createServer();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      enableDnsRebindingProtection: loopback,
-      allowedHosts,
+      eventStore: new SseEventStore(),
+      retryInterval: sseRetryMs,
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server, lastSeen: Date.now() });
       },
@@ -111,7 +127,8 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
     httpServer.listen(options.port, options.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  allowedHosts = [...LOOPBACK_HOSTS].flatMap((h) => [h, `${h}:${port}`, `[${h}]:${port}`]);
+  allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]'].flatMap((h) => [h, `${h}:${port}`]));
+  allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   log.info({ transport: 'http', host: options.host, port }, 'worker listening on Streamable HTTP at /mcp');
 
   let resolveClosed!: () => void;
@@ -128,6 +145,19 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
       resolveClosed();
     },
   };
+}
+
+/**
+ * Why a request to a loopback-bound server is refused, or undefined if it may pass: a browser tricked
+ * by DNS rebinding sends a foreign `Host` and `Origin`. Local tools send a loopback `Host` and no
+ * `Origin` (or a loopback one).
+ */
+function checkLoopbackHeaders(req: IncomingMessage, hosts: ReadonlySet<string>, origins: ReadonlySet<string>): string | undefined {
+  const host = req.headers.host?.toLowerCase();
+  if (!host || !hosts.has(host)) return `Invalid Host header: ${host ?? '(none)'}; this server only answers localhost, 127.0.0.1 or [::1]`;
+  const origin = req.headers.origin?.toLowerCase();
+  if (origin !== undefined && !origins.has(origin)) return `Invalid Origin header: ${origin}; only local pages may call this server`;
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { createLineSplitter } from '@mcpgw/protocol';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { MetaKeys, createLineSplitter } from '@mcpgw/protocol';
 
 /** A line longer than this is refused (and the connection closed): a peer gone wrong. */
 const MAX_LINE_LENGTH = 64 * 1024 * 1024;
@@ -11,6 +11,11 @@ const MAX_LINE_LENGTH = 64 * 1024 * 1024;
  * StdioServerTransport, both for throughput: messages written in the same event-loop turn leave
  * in one write (one syscall instead of one per message), and incoming lines are parsed once,
  * leaving validation to the SDK's protocol layer, which checks every message's shape anyway.
+ *
+ * One more addition for the gateway, which shares this one connection among many clients: a request
+ * or notification sent while handling a request (progress, log, sampling, elicitation, roots) carries
+ * that request's id in `params._meta["mcpgw/relatedRequestId"]`, so the gateway can route it back to
+ * the client whose call it belongs to.
  */
 export class StdioLineTransport implements Transport {
   onclose?: () => void;
@@ -32,8 +37,11 @@ export class StdioLineTransport implements Transport {
     this.input.once('end', () => void this.close());
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) return;
+    const related = options?.relatedRequestId;
+    // Responses already carry their request's id; only requests and notifications need the tag.
+    if (related !== undefined && 'method' in message) message = tagRelatedRequest(message, related);
     this.outgoing += JSON.stringify(message) + '\n';
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -82,4 +90,14 @@ export class StdioLineTransport implements Transport {
     }
     this.onmessage?.(message as JSONRPCMessage);
   }
+}
+
+/**
+ * A copy of a request or notification whose `params._meta` names the request it relates to. The
+ * caller's object is never changed: the SDK may still hold it (for example to match a response).
+ */
+export function tagRelatedRequest<M extends JSONRPCMessage & { method: string }>(message: M, related: RequestId): M {
+  const params = (message as { params?: Record<string, unknown> }).params;
+  const meta = params?._meta as Record<string, unknown> | undefined;
+  return { ...message, params: { ...params, _meta: { ...meta, [MetaKeys.relatedRequestId]: related } } };
 }
