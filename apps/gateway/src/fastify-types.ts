@@ -8,6 +8,7 @@ import type { CallLimiter } from './calls/call-limiter.js';
 import type { CallDispatcher } from './calls/call-dispatcher.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import type { ToolPins } from './pins/tool-pins.js';
 import type { ServiceRegistry } from './registry/service-registry.js';
 import type { WorkerPool } from './workers/worker-pool.js';
 
@@ -20,6 +21,11 @@ declare module 'fastify' {
     pool: WorkerPool;
     registry: ServiceRegistry;
     dispatcher: CallDispatcher;
+    /**
+     * Tool-definition pins: `status(service, tool)` says (synchronously) whether a tool's definition
+     * changed since it was pinned and whether calls to it are refused (PIN_TOOL_DEFINITIONS).
+     */
+    toolPins: ToolPins;
     /** Set when shutdown begins: readiness answers 503 and no new calls are taken. */
     shuttingDown: boolean;
     /** API keys and the audit log. */

@@ -107,8 +107,8 @@ export async function keysCommand(args: string[], config: GatewayConfig, out: Ou
   }
 }
 
-/** Key changes made from the command line are audited like the admin API's, as agent `cli:<user>`. */
-async function auditCli(store: GatewayStore, tool: string): Promise<void> {
+/** Key changes (and tool-pin approvals) made from the command line are audited like the admin API's, as agent `cli:<user>`. */
+export async function auditCli(store: GatewayStore, tool: string): Promise<void> {
   let user = 'unknown';
   try {
     user = userInfo().username;
@@ -139,7 +139,8 @@ function formatKeys(keys: KeyView[]): string {
   return table([['PREFIX', 'NAME', 'STATUS', 'SCOPES', 'EXPIRES', 'LAST USED'], ...rows]);
 }
 
-function table(rows: string[][]): string {
+/** Rows as aligned columns (the first row is the header). */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -81,7 +81,7 @@ export class SqlAuditRepository implements AuditRepository {
  * Strings as PostgreSQL text can hold them. Service and tool names come from callers; a NUL character
  * or a lone surrogate would make the whole batch fail again and again, so they are dropped or replaced.
  */
-function storableText(_key: string, value: unknown): unknown {
+export function storableText(_key: string, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const wellFormed = value.isWellFormed() ? value : value.toWellFormed();
   return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;

@@ -1,4 +1,5 @@
 export type {
+  AnnouncedToolDefinition,
   ApiKeyRecord,
   AuditOutcome,
   AuditQuery,
@@ -12,6 +13,8 @@ export type {
   StoreEngine,
   StoredAuditRow,
   StoreLogger,
+  ToolPinRecord,
+  ToolPinRepository,
 } from './store-types.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { MIGRATIONS, type Migration } from './migrations.js';

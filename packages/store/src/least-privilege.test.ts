@@ -9,7 +9,7 @@ import { openStore } from './open-store.js';
 import type { GatewayStore } from './store-types.js';
 
 /**
- * The gateway under a role of its own with exactly the grants documented in migration 1 (and
+ * The gateway under a role of its own with exactly the grants documented in migrations 1 and 2 (and
  * docs/security.md): it starts once the owner has migrated, does its work, and cannot change the
  * audit log — the database refuses before the append-only trigger is even reached.
  */
@@ -39,6 +39,7 @@ beforeAll(async () => {
     `GRANT USAGE ON SEQUENCE ${s}.audit_log_id_seq TO ${role}`,
     `GRANT SELECT, INSERT, UPDATE ON ${s}.api_keys TO ${role}`,
     `GRANT SELECT ON ${s}.schema_migrations TO ${role}`,
+    `GRANT SELECT, INSERT, UPDATE ON ${s}.tool_pins TO ${role}`,
   ]) {
     await admin.query(grant);
   }
@@ -54,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('a gateway role with the documented grants', () => {
-  it('opens the migrated store and uses keys and the audit log', async () => {
+  it('opens the migrated store and uses keys, the audit log and tool pins', async () => {
     const store = await openStore({ databaseUrl: asRole(), schema, dataDir, log: quiet });
     try {
       expect(await store.migrate()).toEqual([]);
@@ -64,6 +65,10 @@ describe('a gateway role with the documented grants', () => {
       const at = new Date();
       await store.audit.append([{ at, requestId: 'lp-1', agent: 'lp', authMethod: 'api_key', service: 'echo', tool: 'echo', outcome: 'ok', errorCode: null, errorName: null, durationMs: 1, peer: '127.0.0.1', endpoint: 'rpc' }]);
       expect((await store.audit.query({ agent: 'lp', limit: 10 })).rows).toHaveLength(1);
+      const definition = { name: 'echo', description: 'v1', inputSchema: {} };
+      await store.toolPins.observe('echo', [{ tool: 'echo', hash: 'a'.repeat(64), definition }]);
+      await store.toolPins.observe('echo', [{ tool: 'echo', hash: 'b'.repeat(64), definition: { ...definition, description: 'v2' } }]);
+      expect((await store.toolPins.approve('echo')).map((r) => r.hash)).toEqual(['b'.repeat(64)]);
     } finally {
       await store.close();
     }

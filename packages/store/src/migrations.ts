@@ -91,4 +91,31 @@ CREATE TRIGGER audit_log_append_only_truncate BEFORE TRUNCATE ON ${s}.audit_log
 `;
     },
   },
+  {
+    version: 2,
+    name: 'tool-pins',
+    sql: (schema) => {
+      const s = `"${validateSchemaName(schema)}"`;
+      return `
+-- Tool-definition pinning: the hash of each tool's definition as first announced (trust on first
+-- use), and a definition announced since that differs from it, until an operator approves it.
+CREATE TABLE ${s}.tool_pins (
+  service text NOT NULL,
+  tool text NOT NULL,
+  hash text NOT NULL, -- hex SHA-256 of the canonical JSON of the pinned definition
+  definition jsonb NOT NULL, -- the pinned definition (name, title, description, schemas, annotations)
+  pinned_at timestamptz NOT NULL DEFAULT now(),
+  pending_hash text NULL, -- a different definition announced since, not approved yet
+  pending_definition jsonb NULL,
+  changed_at timestamptz NULL, -- when pending_hash was first announced
+  PRIMARY KEY (service, tool),
+  CONSTRAINT tool_pins_pending_complete CHECK (
+    (pending_hash IS NULL) = (pending_definition IS NULL) AND (pending_hash IS NULL) = (changed_at IS NULL)
+  )
+);
+-- The gateway role (see migration 1) also needs:
+--   GRANT SELECT, INSERT, UPDATE ON ${s}.tool_pins TO gateway;
+`;
+    },
+  },
 ];

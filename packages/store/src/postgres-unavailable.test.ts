@@ -128,7 +128,7 @@ describe('the gateway store when PostgreSQL cannot be reached', () => {
       await relay.start();
       await store.ping();
       expect(log.entries.some((e) => e.msg === 'gateway store migrated')).toBe(true);
-      expect((await database.query('SELECT version FROM mcpgw.schema_migrations')).rows).toEqual([{ version: 1 }]);
+      expect((await database.query('SELECT version FROM mcpgw.schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }]);
       expect(await store.keys.list()).toEqual([]);
     } finally {
       await store.close();

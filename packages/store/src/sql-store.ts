@@ -5,7 +5,8 @@ import { runMigrations } from './migration-runner.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Queryable } from './queryable.js';
 import { toStoreError } from './store-error.js';
-import type { AuditRepository, GatewayStore, KeyRepository, StoreEngine, StoreLogger } from './store-types.js';
+import type { AuditRepository, GatewayStore, KeyRepository, StoreEngine, StoreLogger, ToolPinRepository } from './store-types.js';
+import { SqlToolPinRepository } from './tool-pin-repository.js';
 
 /** What a SqlStore is built from: an open pool and how to describe and clean up after it. */
 export interface SqlStoreOptions {
@@ -30,6 +31,7 @@ export interface SqlStoreOptions {
 export class SqlStore implements GatewayStore {
   readonly keys: KeyRepository;
   readonly audit: AuditRepository;
+  readonly toolPins: ToolPinRepository;
   readonly engine: StoreEngine;
   readonly location: string;
   private readonly pool: pg.Pool;
@@ -45,6 +47,7 @@ export class SqlStore implements GatewayStore {
     const db: Queryable = { query: (text, params) => this.query(text, params) };
     this.keys = new SqlKeyRepository(db, options.schema);
     this.audit = new SqlAuditRepository(db, options.schema);
+    this.toolPins = new SqlToolPinRepository(db, options.schema);
     // An idle connection that breaks (server restart, network) must not crash the process.
     this.pool.on('error', (error: Error & { code?: string }) => {
       options.log.error(

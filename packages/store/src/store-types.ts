@@ -116,6 +116,46 @@ export interface AuditRepository {
   query(q: AuditQuery): Promise<{ rows: StoredAuditRow[]; nextCursor: string | null }>;
 }
 
+/** A tool definition as a worker announced it: the gateway hashes it, the store keeps both. */
+export interface AnnouncedToolDefinition {
+  tool: string;
+  /** Hex SHA-256 of the definition's canonical JSON (computed by the gateway, never by the store). */
+  hash: string;
+  definition: Record<string, unknown>;
+}
+
+/** One tool's pin: the definition trusted on first use (or approved since), and a change waiting for approval. */
+export interface ToolPinRecord {
+  service: string;
+  tool: string;
+  hash: string;
+  definition: Record<string, unknown>;
+  pinnedAt: Date;
+  /** A different definition announced since the pin; null when the tool matches its pin. */
+  pendingHash: string | null;
+  pendingDefinition: Record<string, unknown> | null;
+  /** When `pendingHash` was first announced. */
+  changedAt: Date | null;
+}
+
+/** Tool-definition pins (`<schema>.tool_pins`), shared by every replica. */
+export interface ToolPinRepository {
+  /**
+   * Records what a worker announced: a tool never seen is pinned (trust on first use); one whose
+   * hash differs from its pin is recorded as pending (its `changedAt` kept while the same change is
+   * announced again); one matching its pin again clears any pending change. Writes only what
+   * changed. Returns the rows of the announced tools afterwards, and the tools pinned by this call.
+   */
+  observe(service: string, tools: AnnouncedToolDefinition[]): Promise<{ records: ToolPinRecord[]; pinned: string[] }>;
+  /** Every pin (of one service when given), by service and tool. */
+  list(filter?: { service?: string }): Promise<ToolPinRecord[]>;
+  /**
+   * Makes the pending definitions of a service (only `tools`, when given) the new pins. Returns the
+   * rows approved; tools with nothing pending are left alone.
+   */
+  approve(service: string, tools?: string[]): Promise<ToolPinRecord[]>;
+}
+
 /** The gateway's own data, on PostgreSQL or on the embedded engine: same schema, same SQL. */
 export interface GatewayStore {
   readonly engine: StoreEngine;
@@ -123,6 +163,7 @@ export interface GatewayStore {
   readonly location: string;
   readonly keys: KeyRepository;
   readonly audit: AuditRepository;
+  readonly toolPins: ToolPinRepository;
   /** Runs pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   /** Throws StoreError `unavailable` when the database cannot be reached. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { recordingLogger, storeHarness, tmpCacheDir, type StoreHarness } from './__fixtures__/store-harness.js';
@@ -68,9 +68,12 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
   }, 60_000);
 
   describe('migrations', () => {
-    it('records version 1 on open and applies nothing on a second migrate', async () => {
+    it('records every version on open and applies nothing on a second migrate', async () => {
       const rows = await harness.sql<{ version: number; name: string }>('SELECT version, name FROM mcpgw.schema_migrations ORDER BY version');
-      expect(rows).toEqual([{ version: 1, name: 'api-keys-and-audit' }]);
+      expect(rows).toEqual([
+        { version: 1, name: 'api-keys-and-audit' },
+        { version: 2, name: 'tool-pins' },
+      ]);
       expect(await store.migrate()).toEqual([]);
       expect(store.engine).toBe(engine);
       expect(await store.ping()).toBeUndefined();
@@ -86,7 +89,7 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
         await second.close();
       }
       expect(log.entries.filter((e) => e.msg === 'gateway store migrated')).toHaveLength(before);
-      expect(await harness.sql('SELECT version FROM mcpgw.schema_migrations')).toHaveLength(1);
+      expect(await harness.sql('SELECT version FROM mcpgw.schema_migrations')).toHaveLength(2);
     });
 
     it('lets two stores migrate a new schema at the same time: one applies, the other waits and applies nothing', async () => {
@@ -94,8 +97,8 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
       const [a, b] = await Promise.all([harness.open({ schema, migrate: false }), harness.open({ schema, migrate: false })]);
       try {
         const results = await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
-        expect(results.flat()).toEqual([1]);
-        expect(await harness.sql(`SELECT version FROM "${schema}".schema_migrations`)).toEqual([{ version: 1 }]);
+        expect(results.flat()).toEqual([1, 2]);
+        expect(await harness.sql(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }]);
         await a.keys.create(newKey());
         expect(await b.keys.list()).toHaveLength(1);
       } finally {
@@ -199,6 +202,100 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
       expect((await store.keys.findByPrefix(a.prefix))?.lastUsedAt?.getTime()).toBe(t2.getTime());
       expect((await store.keys.findByPrefix(b.prefix))?.lastUsedAt?.getTime()).toBe(t3.getTime());
       await store.keys.touch([]);
+    });
+  });
+
+  describe('tool pins', () => {
+    const definition = (description: string): Record<string, unknown> => ({ name: 'query', description, inputSchema: { type: 'object', properties: { sql: { type: 'string' } } } });
+    const announce = (tool: string, description: string) => ({ tool, hash: createHash('sha256').update(description).digest('hex'), definition: definition(description) });
+
+    it('pins a tool the first time it is announced and rewrites nothing when it is announced again', async () => {
+      const service = unique('svc');
+      const first = await store.toolPins.observe(service, [announce('query', 'v1'), announce('describe', 'd1')]);
+      expect(first.pinned).toEqual(['describe', 'query']);
+      expect(first.records.map((r) => r.tool)).toEqual(['describe', 'query']);
+      expect(first.records[1]).toEqual({
+        service,
+        tool: 'query',
+        hash: announce('query', 'v1').hash,
+        definition: definition('v1'),
+        pinnedAt: expect.any(Date),
+        pendingHash: null,
+        pendingDefinition: null,
+        changedAt: null,
+      });
+      const [before] = await harness.sql<{ xmin: string }>('SELECT xmin::text FROM mcpgw.tool_pins WHERE service = $1 AND tool = $2', [service, 'query']);
+      const again = await store.toolPins.observe(service, [announce('query', 'v1')]);
+      expect(again).toEqual({ records: [first.records[1]], pinned: [] });
+      const [after] = await harness.sql<{ xmin: string }>('SELECT xmin::text FROM mcpgw.tool_pins WHERE service = $1 AND tool = $2', [service, 'query']);
+      expect(after).toEqual(before);
+    });
+
+    it('records a different definition as pending, keeps the pin and the first change time, and withdraws it when the pin is announced again', async () => {
+      const service = unique('svc');
+      const [pin] = (await store.toolPins.observe(service, [announce('query', 'v1')])).records;
+      const changed = await store.toolPins.observe(service, [announce('query', 'v2')]);
+      expect(changed.pinned).toEqual([]);
+      expect(changed.records[0]).toMatchObject({ hash: pin!.hash, definition: definition('v1'), pendingHash: announce('query', 'v2').hash, pendingDefinition: definition('v2'), changedAt: expect.any(Date) });
+      expect(changed.records[0]!.pinnedAt.getTime()).toBe(pin!.pinnedAt.getTime());
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const repeated = await store.toolPins.observe(service, [announce('query', 'v2')]);
+      expect(repeated.records[0]!.changedAt!.getTime()).toBe(changed.records[0]!.changedAt!.getTime());
+      const third = await store.toolPins.observe(service, [announce('query', 'v3')]);
+      expect(third.records[0]).toMatchObject({ hash: pin!.hash, pendingHash: announce('query', 'v3').hash });
+      expect(third.records[0]!.changedAt!.getTime()).toBeGreaterThan(changed.records[0]!.changedAt!.getTime());
+      const reverted = await store.toolPins.observe(service, [announce('query', 'v1')]);
+      expect(reverted.records[0]).toEqual(pin);
+    });
+
+    it('approves pending changes of one service, only the named tools when given, and nothing that is not pending', async () => {
+      const service = unique('svc');
+      const other = unique('svc');
+      await store.toolPins.observe(service, [announce('a', 'a1'), announce('b', 'b1'), announce('c', 'c1')]);
+      await store.toolPins.observe(other, [announce('a', 'a1')]);
+      await store.toolPins.observe(service, [announce('a', 'a2'), announce('b', 'b2'), announce('c', 'c1')]);
+      await store.toolPins.observe(other, [announce('a', 'a2')]);
+      expect(await store.toolPins.approve(service, ['b', 'c', 'missing'])).toEqual([
+        expect.objectContaining({ service, tool: 'b', hash: announce('b', 'b2').hash, definition: definition('b2'), pendingHash: null, pendingDefinition: null, changedAt: null }),
+      ]);
+      const approved = await store.toolPins.approve(service);
+      expect(approved.map((r) => [r.tool, r.hash])).toEqual([['a', announce('a', 'a2').hash]]);
+      expect(await store.toolPins.approve(service)).toEqual([]);
+      expect((await store.toolPins.list({ service: other }))[0]).toMatchObject({ hash: announce('a', 'a1').hash, pendingHash: announce('a', 'a2').hash });
+      const again = await store.toolPins.observe(service, [announce('a', 'a2'), announce('b', 'b2')]);
+      expect(again.records.every((r) => r.pendingHash === null)).toBe(true);
+    });
+
+    it('lists pins by service and tool, of one service when asked', async () => {
+      const a = `a${unique('svc')}`;
+      const b = `b${unique('svc')}`;
+      await store.toolPins.observe(b, [announce('z', 'z'), announce('y', 'y')]);
+      await store.toolPins.observe(a, [announce('x', 'x')]);
+      const all = (await store.toolPins.list()).filter((r) => r.service === a || r.service === b);
+      expect(all.map((r) => `${r.service}.${r.tool}`)).toEqual([`${a}.x`, `${b}.y`, `${b}.z`]);
+      expect((await store.toolPins.list({ service: b })).map((r) => r.tool)).toEqual(['y', 'z']);
+      expect(await store.toolPins.list({ service: unique('none') })).toEqual([]);
+    });
+
+    it('stores a definition with text PostgreSQL cannot hold, cleaned, and ignores an empty announcement', async () => {
+      const service = unique('svc');
+      const odd = { tool: 'odd', hash: 'f'.repeat(64), definition: { name: 'odd', description: 'nul\u0000 and half\ud800', inputSchema: {} } };
+      const { records } = await store.toolPins.observe(service, [odd, odd]);
+      expect(records[0]!.definition).toEqual({ name: 'odd', description: 'nul and half\ufffd', inputSchema: {} });
+      expect(await store.toolPins.observe(service, [])).toEqual({ records: [], pinned: [] });
+    });
+
+    it('settles two stores announcing different first definitions at once: one pins, the other is pending', async () => {
+      const service = unique('race');
+      const second = await harness.open();
+      try {
+        const results = await Promise.all([store.toolPins.observe(service, [announce('t', 'left')]), second.toolPins.observe(service, [announce('t', 'right')])]);
+        expect(results.flatMap((r) => r.pinned)).toEqual(['t']);
+        const [row] = await store.toolPins.list({ service });
+        expect([row!.hash, row!.pendingHash].sort()).toEqual([announce('t', 'left').hash, announce('t', 'right').hash].sort());
+      } finally {
+        await second.close();
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { CallDispatcher } from '../calls/call-dispatcher.js';
+import { ToolPins } from '../pins/tool-pins.js';
 import { ServiceRegistry } from '../registry/service-registry.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 import { startSandboxProcess, type SandboxProcess } from '../workers/sandbox-launcher.js';
@@ -13,10 +14,17 @@ export const workersPlugin: FastifyPluginAsync = fp(
   async (app) => {
     const log = app.log.child({ component: 'workers' });
     const pool = new WorkerPool(app.config, app.metrics, log);
-    const registry = new ServiceRegistry(pool, log);
+    const toolPins = new ToolPins({
+      repository: app.store.toolPins,
+      enforce: app.config.pinToolDefinitions,
+      metrics: app.metrics,
+      log: app.log.child({ component: 'tool-pins' }),
+    });
+    const registry = new ServiceRegistry(pool, log, toolPins);
     app.decorate('pool', pool);
     app.decorate('registry', registry);
-    app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log, app.audit));
+    app.decorate('toolPins', toolPins);
+    app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log, app.audit, toolPins));
     const sandboxed = app.config.workers.filter((spec) => spec.sandboxEnv);
     let sandbox: SandboxProcess | undefined;
     if (sandboxed.length > 0) {
@@ -29,6 +37,7 @@ export const workersPlugin: FastifyPluginAsync = fp(
       );
     }
     app.addHook('onClose', async () => {
+      toolPins.close();
       await pool.stop();
       await sandbox?.stop();
     });

@@ -5,6 +5,7 @@ import {
   type ServiceManifest,
   type ToolDescriptor,
 } from '@mcpgw/protocol';
+import type { ToolDefinitionView } from '../pins/tool-pins.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 import type { WorkerPool } from '../workers/worker-pool.js';
 import type { GatewayLogger } from '../logger.js';
@@ -22,6 +23,14 @@ export interface ServiceEntry {
   /** Every accepted spelling of an operation (`list-tables`, `list_tables`) → tool name. */
   operations: Map<string, string>;
   commands: CompiledCommand[];
+  /** The tool's definition against its pin (catalog `definition`); absent when pinning is not wired in. */
+  definitionOf?: (tool: string) => ToolDefinitionView | undefined;
+}
+
+/** What the registry tells about manifests and asks about pinned tool definitions (pins/tool-pins.ts). */
+export interface ToolPinTracker {
+  observe(service: string, manifest: ServiceManifest): void;
+  view(service: string, tool: string): ToolDefinitionView | undefined;
 }
 
 /**
@@ -31,7 +40,11 @@ export interface ServiceEntry {
 export class ServiceRegistry {
   private readonly entries = new Map<string, ServiceEntry>();
 
-  constructor(pool: WorkerPool, private readonly log: GatewayLogger) {
+  constructor(
+    pool: WorkerPool,
+    private readonly log: GatewayLogger,
+    pins?: ToolPinTracker,
+  ) {
     for (const handle of pool.handles.values()) {
       const entry: ServiceEntry = {
         name: handle.name,
@@ -41,9 +54,14 @@ export class ServiceRegistry {
         tools: new Map(),
         operations: new Map(),
         commands: [],
+        ...(pins ? { definitionOf: (tool: string) => pins.view(handle.name, tool) } : {}),
       };
       this.entries.set(handle.name, entry);
-      handle.on('manifest', (manifest) => this.update(entry, manifest));
+      handle.on('manifest', (manifest) => {
+        this.update(entry, manifest);
+        // Every manifest is checked against the pins; a store outage never holds up registration.
+        pins?.observe(entry.name, manifest);
+      });
     }
   }
 

@@ -1,3 +1,4 @@
+import type { ToolDefinitionView } from '../pins/tool-pins.js';
 import type { ServiceEntry, ServiceLocation } from './service-registry.js';
 
 /** A service's state in one word: the worker's lifecycle while it is not running, its health otherwise. */
@@ -29,6 +30,8 @@ export interface ServiceDescription extends ServiceSummary {
     outputSchema?: Record<string, unknown>;
     tokenCost: number;
     annotations: Record<string, unknown>;
+    /** The announced definition against its pin (docs/security.md, tool-definition pinning). */
+    definition?: ToolDefinitionView;
   }[];
   commands: { usage: string; tool: string; description: string }[];
 }
@@ -70,7 +73,12 @@ export function describeService(entry: ServiceEntry, visible: (tool: string) => 
     requiredEnv: manifest?.requiredEnv ?? [],
     missingEnv: health?.missing ?? [],
     breaker: entry.handle.breaker.state,
-    tools: (manifest?.tools ?? []).filter((tool) => visible(tool.name)).map((tool) => ({ ...tool })),
+    tools: (manifest?.tools ?? [])
+      .filter((tool) => visible(tool.name))
+      .map((tool) => {
+        const definition = entry.definitionOf?.(tool.name);
+        return definition ? { ...tool, definition } : { ...tool };
+      }),
     commands: entry.commands.filter((c) => visible(c.tool)).map((c) => ({ usage: c.usage, tool: c.tool, description: c.description })),
   };
 }

@@ -4,13 +4,15 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseDuration } from '../auth/duration.js';
 import { isKeyPrefix } from '../auth/api-key.js';
 import { checkKeyInput, createApiKey, keyView } from '../auth/key-admin.js';
+import { checkApproveInput, toolPinView } from '../pins/tool-pin-view.js';
 import { requireJsonBody } from '../plugins/json-body.js';
 
 const OUTCOMES: readonly AuditOutcome[] = ['ok', 'error', 'denied', 'unauthenticated', 'rate_limited'];
 
 /**
  * The admin API (scope `admin`; local callers have it unless LOCAL_SCOPES narrows them):
- * `POST/GET /admin/keys`, `DELETE /admin/keys/:prefix`, `GET /admin/audit`. Key changes are audited.
+ * `POST/GET /admin/keys`, `DELETE /admin/keys/:prefix`, `GET /admin/audit`, `GET /admin/tool-pins`,
+ * `POST /admin/tool-pins/approve`. Key changes and approvals are audited.
  */
 export const adminRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('preHandler', async (request) => {
@@ -69,6 +71,32 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     }
     const page = await storeCall(() => app.store.audit.query(query));
     return { rows: page.rows, nextCursor: page.nextCursor };
+  });
+
+  app.get<{ Querystring: { service?: string; definitions?: string } }>('/admin/tool-pins', async (request) => {
+    const { service, definitions } = request.query;
+    const filter = service ? { service: checkApproveInput({ service, tools: undefined }).service } : {};
+    const records = await storeCall(() => app.store.toolPins.list(filter));
+    return { enforced: app.toolPins.enforcing, pins: records.map((r) => toolPinView(r, { definitions: definitions === 'true' })) };
+  });
+
+  app.post('/admin/tool-pins/approve', async (request) => {
+    const body = requireJsonBody(request.body, request.headers['content-type']);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw invalid('body', 'send {"service": "postgres"} to approve every changed tool of a service, or {"service": "postgres", "tools": ["query"]}');
+    }
+    const b = body as Record<string, unknown>;
+    const { service, tools } = checkApproveInput({ service: b['service'], tools: b['tools'] });
+    const approved = await storeCall(() => app.toolPins.approve(service, tools));
+    for (const record of approved) auditAdmin(request, 'tools.approve', `${service}.${record.tool}`);
+    if (approved.length > 0) {
+      request.log.info({ service, tools: approved.map((r) => r.tool), hashes: approved.map((r) => r.hash) }, 'tool definitions approved as the new pins');
+    }
+    const done = new Set(approved.map((r) => r.tool));
+    return {
+      approved: approved.map((r) => toolPinView(r)),
+      notChanged: (tools ?? []).filter((t) => !done.has(t)),
+    };
   });
 
   function auditAdmin(request: FastifyRequest, tool: string, prefix: string): void {
