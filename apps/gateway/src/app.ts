@@ -15,6 +15,7 @@ import { workersPlugin } from './plugins/workers.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { executeRoutes } from './routes/execute.js';
 import { healthRoutes } from './routes/health.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { rpcRoutes } from './routes/rpc.js';
 
 export interface BuildOptions {
@@ -73,5 +74,6 @@ async function registerAll(app: FastifyInstance, config: GatewayConfig): Promise
   await app.register(catalogRoutes);
   await app.register(executeRoutes);
   await app.register(rpcRoutes);
+  await app.register(mcpRoutes);
   await app.register(adminRoutes);
 }

@@ -87,7 +87,15 @@ export const envSchema = z.object({
   AUDIT_FLUSH_INTERVAL_MS: int(10, 60_000).default(250),
   AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
   AUDIT_SPOOL_MAX_ROWS: int(100, 10_000_000).default(100_000),
+  PIN_TOOL_DEFINITIONS: bool.default(false),
   SANDBOX: z.enum(['auto', 'off']).default('auto'),
+  CORS_ORIGINS: list
+    .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, error: 'expected origins such as https://app.example.com (scheme://host[:port]) or *' })])))
+    .default([]),
+  MCP_ALLOWED_HOSTS: list.default([]),
+  MCP_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  MCP_SESSION_MAX_AGE_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  MCP_KEEPALIVE_MS: int(100, 600_000).default(15_000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -152,6 +160,18 @@ export interface GatewayConfig {
   /** max 0: rate limiting off. */
   rateLimit: { max: number; windowMs: number };
   audit: { flushIntervalMs: number; batchSize: number; maxSpoolRows: number };
+  /** Refuse calls to tools whose definition differs from its pin (changes are reported either way). */
+  pinToolDefinitions: boolean;
+  mcp: {
+    /** Browser origins allowed on /mcp besides loopback ones; `*` allows any. */
+    corsOrigins: string[];
+    /** Host names accepted on /mcp when the gateway listens on a loopback address (besides loopback names). */
+    allowedHosts: string[];
+    /** Shared by replicas so any of them can resume a session; unset → from Redis, or random per process. */
+    sessionSecret: string | undefined;
+    sessionMaxAgeMs: number;
+    keepAliveMs: number;
+  };
   version: string;
 }
 
@@ -253,6 +273,14 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     },
     rateLimit: { max: e.RATE_LIMIT_MAX_REQUESTS, windowMs: e.RATE_LIMIT_WINDOW_MS },
     audit: { flushIntervalMs: e.AUDIT_FLUSH_INTERVAL_MS, batchSize: e.AUDIT_BATCH_SIZE, maxSpoolRows: e.AUDIT_SPOOL_MAX_ROWS },
+    pinToolDefinitions: e.PIN_TOOL_DEFINITIONS,
+    mcp: {
+      corsOrigins: e.CORS_ORIGINS.map((o) => (o === '*' ? o : new URL(o).origin)),
+      allowedHosts: e.MCP_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+      sessionSecret: e.MCP_SESSION_SECRET,
+      sessionMaxAgeMs: e.MCP_SESSION_MAX_AGE_MS,
+      keepAliveMs: e.MCP_KEEPALIVE_MS,
+    },
     version: GATEWAY_VERSION,
   };
 }
@@ -266,6 +294,16 @@ export function opsDatabaseUrl(env: EnvSource = process.env): string | undefined
   if (!value) return undefined;
   if (!/^postgres(ql)?:\/\//.test(value)) throw new ConfigError('SUPABASE_DB_URL must be a postgres:// URL');
   return value;
+}
+
+/**
+ * The API key `mcpgw stdio` presents to a gateway when `--key` is not given: MCPGW_KEY. A client
+ * variable, not a gateway setting (so not in envSchema): an environment variable keeps the key out
+ * of `ps` and of desktop clients' argument lists. Undefined when unset or blank.
+ */
+export function clientKeyFromEnv(env: EnvSource = process.env): string | undefined {
+  const value = env['MCPGW_KEY']?.trim();
+  return value ? value : undefined;
 }
 
 /**

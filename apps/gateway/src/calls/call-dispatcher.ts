@@ -13,8 +13,10 @@ import { markAudited } from '../audit/audited-errors.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Caller } from '../auth/caller.js';
 import type { Endpoint, GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { ToolPins } from '../pins/tool-pins.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
 import type { CallControl } from '../workers/call-control.js';
+import type { CallRelay } from '../workers/call-relay.js';
 import type { ToolCallResult } from '../workers/worker-handle.js';
 import type { GatewayLogger } from '../logger.js';
 
@@ -34,6 +36,12 @@ export interface CallRequest {
   caller: Caller;
 }
 
+/** A tools/call from the MCP front: the client's `_meta` and where the worker's messages go. */
+export interface McpCallRequest extends CallRequest {
+  meta: Record<string, unknown>;
+  relay: CallRelay;
+}
+
 /**
  * The one path from a resolved call to a worker and back: registry lookup, breaker, worker,
  * result → envelope, metrics. `/mcp/rpc` and `/mcp/execute` both come through here.
@@ -44,6 +52,8 @@ export class CallDispatcher {
     private readonly metrics: GatewayMetrics,
     private readonly log: GatewayLogger,
     private readonly audit: AuditWriter,
+    /** Tool-definition pins: with PIN_TOOL_DEFINITIONS=true, a changed tool is refused here. */
+    private readonly pins?: Pick<ToolPins, 'settling' | 'require'>,
   ) {}
 
   /**
@@ -65,6 +75,76 @@ export class CallDispatcher {
       markAudited(error.error);
       throw error.error;
     }
+  }
+
+  /**
+   * A tools/call from the MCP front: the same scopes, breaker, metrics and audit as call(), but the
+   * worker's result comes back as it is — an `isError` result stays a result (MCP's tool error),
+   * and only a call that could not complete throws (a protocol-level error).
+   */
+  async callMcp(request: McpCallRequest): Promise<ToolCallResult> {
+    let series: ReturnType<GatewayMetrics['forTool']> | undefined;
+    let service = request.service;
+    let tool = request.tool;
+    try {
+      const scopes = request.caller.scopes;
+      scopes.requireService(service);
+      const entry = this.registry.require(service, (s) => scopes.seesService(s));
+      const descriptor = this.registry.resolveTool(entry, tool, (t) => scopes.allowsTool(entry.name, t));
+      service = entry.name;
+      tool = descriptor.name;
+      scopes.requireTool(service, tool);
+      await this.requirePinned(service, tool);
+      series = this.metrics.forTool(service, tool);
+      const result = await entry.handle.callTool({
+        tool,
+        arguments: request.arguments,
+        requestId: request.requestId,
+        control: request.control,
+        meta: request.meta,
+        relay: request.relay,
+      });
+      const seconds = (performance.now() - request.startedAt) / 1000;
+      if (result.isError) {
+        const failure = toolError(service, tool, result);
+        series.durationError.observe(seconds);
+        series.error.inc();
+        series.connectorError.inc();
+        this.metrics.connectorErrors.labels(service, failure.spec.name).inc();
+        this.record(request, 'error', failure.spec.code, failure.spec.name, service, tool);
+        return result;
+      }
+      const reported = result._meta?.[MetaKeys.tokensUsed];
+      series.durationSuccess.observe(seconds);
+      series.success.inc();
+      series.connectorSuccess.inc();
+      series.tokens.inc(typeof reported === 'number' && reported >= 0 ? reported : descriptor.tokenCost);
+      this.record(request, 'ok', null, null, service, tool);
+      return result;
+    } catch (error) {
+      const name = error instanceof GatewayError ? error.spec.name : 'INTERNAL_ERROR';
+      if (series) {
+        series.durationError.observe((performance.now() - request.startedAt) / 1000);
+        series.error.inc();
+        series.connectorError.inc();
+        this.metrics.connectorErrors.labels(service, name).inc();
+        if (!(error instanceof GatewayError)) this.log.error({ err: error, requestId: request.requestId, service, tool }, 'call failed unexpectedly');
+      } else if (name === 'FORBIDDEN') {
+        this.metrics.forbidden.inc();
+      }
+      this.record(request, name === 'FORBIDDEN' ? 'denied' : 'error', error instanceof GatewayError ? error.spec.code : -32603, name, service, tool);
+      markAudited(error);
+      throw error;
+    }
+  }
+
+  /** PIN_TOOL_DEFINITIONS=true: a tool whose definition differs from its pin is refused before it reaches the worker. */
+  private async requirePinned(service: string, tool: string): Promise<void> {
+    if (!this.pins) return;
+    // Waits only while an enforcing gateway has not checked a new tool yet (start-up, a worker restart).
+    const settling = this.pins.settling(service);
+    if (settling) await settling;
+    this.pins.require(service, tool);
   }
 
   private record(request: CallRequest, outcome: AuditOutcome, errorCode: number | null, errorName: string | null, service = request.service, tool = request.tool): void {
@@ -95,6 +175,7 @@ export class CallDispatcher {
     const service = entry.name;
     const tool = descriptor.name;
     scopes.requireTool(service, tool);
+    await this.requirePinned(service, tool);
     const series = this.metrics.forTool(service, tool);
     try {
       const result = await entry.handle.callTool({

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Where a call entered the gateway: bounded label values only. */
-export type Endpoint = 'rpc' | 'execute';
+export type Endpoint = 'rpc' | 'execute' | 'mcp';
 
 /** Pre-bound series for one service's tool. */
 export interface ToolSeries {
@@ -38,7 +38,7 @@ export class GatewayMetrics {
 
   readonly httpDuration = this.histogram('http_request_duration_seconds', 'HTTP request duration by method, route template and status code.', ['method', 'route', 'status_code'] as const);
 
-  readonly requests = this.counter('mcp_requests_total', 'Calls received: JSON-RPC methods on /mcp/rpc (each batch member counts) and slash commands on /mcp/execute.', ['endpoint', 'method'] as const);
+  readonly requests = this.counter('mcp_requests_total', 'Calls received: JSON-RPC methods on /mcp/rpc (each batch member counts), slash commands on /mcp/execute, MCP methods on /mcp.', ['endpoint', 'method'] as const);
 
   readonly requestsFailed = this.counter('mcp_requests_failed_total', 'Calls answered with an error, by endpoint and error name (see docs/errors.md).', ['endpoint', 'code'] as const);
 
@@ -87,6 +87,10 @@ export class GatewayMetrics {
   readonly auditDropped = this.counter('mcp_audit_rows_dropped_total', 'Audit rows lost because the spool was full (AUDIT_SPOOL_MAX_ROWS) while the store was down.', [] as const);
 
   readonly auditSpooled = this.gauge('mcp_audit_spool_rows', 'Audit rows waiting to be written to the store.', [] as const);
+
+  readonly toolDefinitionChanges = this.counter('mcp_tool_definition_changes_total', 'Tool definitions found to differ from their pins (each new definition counted once per replica).', ['service', 'tool'] as const);
+
+  readonly toolDefinitionsChanged = this.gauge('mcp_tool_definitions_changed', 'Tools of each service whose announced definition differs from its pin and awaits approval.', ['service'] as const);
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });

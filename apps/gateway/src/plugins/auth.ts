@@ -35,7 +35,7 @@ function isAdminRoute(url: string | undefined): boolean {
 
 /** Routes behind the front door: every call and catalog route, and the admin API. */
 export function isProtectedRoute(url: string | undefined): boolean {
-  return url !== undefined && (url.startsWith('/mcp/') || url.startsWith('/admin/'));
+  return url !== undefined && (url === '/mcp' || url.startsWith('/mcp/') || url.startsWith('/admin/'));
 }
 
 /**
@@ -81,7 +81,8 @@ export const authPlugin: FastifyPluginAsync = fp(
 
     app.addHook('preHandler', async (request, reply) => {
       const url = request.routeOptions.url;
-      if (!isProtectedRoute(url)) return;
+      // CORS preflights carry no credentials by design; they get headers only, never data.
+      if (!isProtectedRoute(url) || request.method === 'OPTIONS') return;
       let caller;
       try {
         caller = await authenticator.authenticate(request);

@@ -14,8 +14,13 @@ export interface JsonBodyOptions {
 export const jsonBodyPlugin = fp<JsonBodyOptions>(
   async (app, { maxDepth }) => {
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       const text = body as string;
+      // Some clients label every request JSON: a GET or DELETE without a body is not a parse error.
+      if (text === '' && (request.method === 'GET' || request.method === 'DELETE')) {
+        done(null, undefined);
+        return;
+      }
       if (jsonDepthExceeds(text, maxDepth)) {
         done(new GatewayError('INVALID_REQUEST', `the JSON body is nested deeper than ${maxDepth} levels (JSON_MAX_DEPTH)`), undefined);
         return;

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import {
   GatewayError,
+  MetaKeys,
   SUPPORTED_MANIFEST_VERSIONS,
   WorkerMethods,
   createLineSplitter,
@@ -10,6 +11,7 @@ import {
   type ServiceManifest,
 } from '@mcpgw/protocol';
 import type { CallControl, CancelListener } from './call-control.js';
+import type { CallRelay, RelayAnswer, WorkerNotificationListener } from './call-relay.js';
 import type { WorkerSpec } from './worker-spec.js';
 import type { GatewayLogger } from '../logger.js';
 
@@ -30,7 +32,26 @@ export interface RequestOptions {
   control?: CallControl;
   /** Rejects with WORKER_TIMEOUT (and cancels in the worker) after this long. */
   timeoutMs?: number;
+  /**
+   * Sends the worker's messages about this request (progress, log lines, sampling...) to its
+   * client. A `_meta.progressToken` in params is replaced by the request's id on the way out.
+   */
+  relay?: CallRelay;
 }
+
+/** What the worker said about itself in its initialize answer. */
+export interface WorkerInitInfo {
+  protocolVersion: string;
+  capabilities: Record<string, unknown>;
+  serverInfo: Record<string, unknown>;
+  instructions?: string;
+}
+
+/** The client capabilities the gateway announces: it passes these requests on to its own clients. */
+const CLIENT_CAPABILITIES = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
+
+/** Where the worker kit tags messages that belong to a request (see packages/worker-kit). */
+const RELATED_REQUEST_KEY = MetaKeys.relatedRequestId;
 
 /** A request awaiting its answer. A class, not closures: one allocation per call on the hot path. */
 class Pending implements CancelListener {
@@ -42,6 +63,7 @@ class Pending implements CancelListener {
     private readonly connection: StdioConnection,
     readonly id: number,
     readonly control: CallControl | undefined,
+    readonly relay: CallRelay | undefined,
   ) {}
 
   cancelled(reason: GatewayError): void {
@@ -75,6 +97,11 @@ export class StdioConnection {
   readonly exited: Promise<ExitInfo>;
   /** Called when the worker announces that its health changed. */
   onHealthChanged: (() => void) | undefined;
+  /** Called with worker notifications that belong to no call (list changes, resource updates). */
+  onNotification: WorkerNotificationListener | undefined;
+  private initValue: WorkerInitInfo | undefined;
+  /** Requests in flight that carry a relay (the fallback for workers that don't tag messages). */
+  private relayed = 0;
   private manifestValue: ServiceManifest | undefined;
   private readonly child: ChildProcessByStdio<Writable, Readable, null>;
   private readonly pending = new Map<number, Pending>();
@@ -118,12 +145,18 @@ export class StdioConnection {
     try {
       const init = (await connection.request(
         'initialize',
-        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'mcp-gateway', version: options.clientVersion } },
+        { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: CLIENT_CAPABILITIES, clientInfo: { name: 'mcp-gateway', version: options.clientVersion } },
         { timeoutMs },
-      )) as { protocolVersion?: unknown };
+      )) as { protocolVersion?: unknown; capabilities?: unknown; serverInfo?: unknown; instructions?: unknown };
       if (typeof init.protocolVersion !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(init.protocolVersion)) {
         throw new Error(`worker ${spec.name} speaks MCP protocol ${String(init.protocolVersion)}, which the gateway does not support`);
       }
+      connection.initValue = {
+        protocolVersion: init.protocolVersion,
+        capabilities: isRecord(init.capabilities) ? init.capabilities : {},
+        serverInfo: isRecord(init.serverInfo) ? init.serverInfo : { name: spec.name, version: '0' },
+        ...(typeof init.instructions === 'string' ? { instructions: init.instructions } : {}),
+      };
       connection.notify('notifications/initialized');
       const raw = await connection.request(WorkerMethods.manifest, {}, { timeoutMs });
       const parsed = serviceManifestSchema.safeParse(raw);
@@ -146,6 +179,11 @@ export class StdioConnection {
     return this.manifestValue!;
   }
 
+  /** The worker's initialize answer: capabilities, serverInfo, instructions. */
+  get init(): WorkerInitInfo {
+    return this.initValue!;
+  }
+
   /** Requests currently awaiting an answer. */
   get inFlight(): number {
     return this.pending.size;
@@ -158,11 +196,16 @@ export class StdioConnection {
   /** Sends a request and resolves with its result; rejects with WorkerRpcError or a GatewayError. */
   request(method: string, params: Record<string, unknown>, options: RequestOptions = {}): Promise<unknown> {
     if (!this.alive) return Promise.reject(this.unavailable());
-    const { control, timeoutMs } = options;
+    const { control, timeoutMs, relay } = options;
     if (control?.reason) return Promise.reject(control.reason);
     const id = this.nextId++;
+    if (relay) {
+      this.relayed++;
+      const meta = params['_meta'];
+      if (isRecord(meta) && meta['progressToken'] !== undefined) params = { ...params, _meta: { ...meta, progressToken: id } };
+    }
     const line = `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}\n`;
-    const entry = new Pending(this, id, control);
+    const entry = new Pending(this, id, control, relay);
     const promise = new Promise((resolve, reject) => {
       entry.resolve = resolve;
       entry.reject = reject;
@@ -182,6 +225,7 @@ export class StdioConnection {
   /** Gives up on a request: tells the worker to cancel it and rejects the caller with `reason`. */
   abandon(entry: Pending, reason: GatewayError): void {
     if (!this.pending.delete(entry.id)) return;
+    if (entry.relay) this.relayed--;
     entry.settle();
     this.notify('notifications/cancelled', { requestId: entry.id, reason: reason.message });
     entry.reject(reason);
@@ -245,6 +289,7 @@ export class StdioConnection {
       const entry = this.pending.get(id);
       if (!entry) return; // answered after a timeout or cancellation
       this.pending.delete(id);
+      if (entry.relay) this.relayed--;
       entry.settle();
       const error = message['error'] as { code?: unknown; message?: unknown; data?: unknown } | undefined;
       if (error) {
@@ -258,22 +303,67 @@ export class StdioConnection {
     }
     const method = message['method'];
     if (typeof method !== 'string') return;
+    const params = isRecord(message['params']) ? message['params'] : undefined;
     if (id !== undefined) {
-      // A request from the worker to us. Only ping is meaningful for a gateway connection.
-      const reply = method === 'ping'
-        ? { jsonrpc: '2.0', id, result: {} }
-        : { jsonrpc: '2.0', id, error: { code: -32601, message: `the gateway does not answer ${method} on worker connections` } };
-      this.write(JSON.stringify(reply) + '\n');
+      this.onWorkerRequest(id, method, params);
       return;
     }
     if (method === WorkerMethods.healthChanged) {
       this.onHealthChanged?.();
       return;
     }
-    if (method === 'notifications/message') {
-      const params = message['params'] as { level?: string; data?: unknown } | undefined;
-      this.log.info({ service: this.spec.name, level: params?.level, data: params?.data }, 'worker log message');
+    if (method === 'notifications/progress') {
+      const entry = typeof params?.['progressToken'] === 'number' ? this.pending.get(params['progressToken']) : undefined;
+      if (entry?.relay && entry.relay.progressToken !== undefined) entry.relay.notify(method, { ...params, progressToken: entry.relay.progressToken });
+      return;
     }
+    // Resource updates and list changes are about the worker, never about one call.
+    const related = method.startsWith('notifications/resources/') || method.endsWith('/list_changed') ? undefined : this.relatedCall(params);
+    if (related) {
+      related.notify(method, untagged(params));
+      return;
+    }
+    if (method === 'notifications/message') {
+      this.log.info({ service: this.spec.name, level: params?.['level'], data: params?.['data'] }, 'worker log message');
+    }
+    this.onNotification?.(method, params);
+  }
+
+  /** A request from the worker: about a call (sampling, elicitation, roots → its client), or ping. */
+  private onWorkerRequest(id: unknown, method: string, params: Record<string, unknown> | undefined): void {
+    const relay = this.relatedCall(params);
+    if (relay) {
+      relay.request(method, untagged(params)).then(
+        (answer) => this.reply(id, answer),
+        () => this.reply(id, { error: { code: -32603, message: `the gateway could not pass ${method} to the client` } }),
+      );
+      return;
+    }
+    this.reply(
+      id,
+      method === 'ping'
+        ? { result: {} }
+        : { error: { code: -32601, message: `${method} outside a tool call has no client to go to: the gateway answers it only during a call` } },
+    );
+  }
+
+  private reply(id: unknown, answer: RelayAnswer): void {
+    if (!this.alive) return;
+    this.write(JSON.stringify('result' in answer ? { jsonrpc: '2.0', id, result: answer.result } : { jsonrpc: '2.0', id, error: answer.error }) + '\n');
+  }
+
+  /**
+   * The call a worker message belongs to: the one its related-request tag names (worker kit), or
+   * — for a worker that does not tag — the only relayed call in flight, when there is exactly one.
+   */
+  private relatedCall(params: Record<string, unknown> | undefined): CallRelay | undefined {
+    if (this.relayed === 0) return undefined;
+    const meta = params?.['_meta'];
+    const tag = isRecord(meta) ? meta[RELATED_REQUEST_KEY] : undefined;
+    if (typeof tag === 'number') return this.pending.get(tag)?.relay;
+    if (this.relayed !== 1) return undefined;
+    for (const entry of this.pending.values()) if (entry.relay) return entry.relay;
+    return undefined;
   }
 
   private protocolViolation(what: string): void {
@@ -293,6 +383,7 @@ export class StdioConnection {
       entry.reject(error);
     }
     this.pending.clear();
+    this.relayed = 0;
   }
 
   private unavailable(): GatewayError {
@@ -300,6 +391,21 @@ export class StdioConnection {
       ? new GatewayError('SHUTTING_DOWN', `${this.spec.name} is shutting down`)
       : new GatewayError('WORKER_UNAVAILABLE', `${this.spec.name} is not running`, { retryAfterSeconds: 1 });
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The params without the gateway's related-request tag: the client sees what the worker meant to send. */
+function untagged(params: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const meta = params?.['_meta'];
+  if (!isRecord(meta) || !(RELATED_REQUEST_KEY in meta)) return params;
+  const { [RELATED_REQUEST_KEY]: _tag, ...rest } = meta;
+  const copy = { ...params };
+  if (Object.keys(rest).length > 0) copy['_meta'] = rest;
+  else delete copy['_meta'];
+  return copy;
 }
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

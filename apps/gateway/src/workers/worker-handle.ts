@@ -12,7 +12,9 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { WorkerBreaker, type BreakerJob, type BreakerState } from './breaker.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { LatencyWindow } from './latency-window.js';
-import { WorkerRpcError, type StdioConnection } from './stdio-connection.js';
+import type { CallControl } from './call-control.js';
+import type { CallRelay } from './call-relay.js';
+import { WorkerRpcError, type StdioConnection, type WorkerInitInfo } from './stdio-connection.js';
 import { Supervisor, type WorkerState } from './supervisor.js';
 import type { WorkerSpec } from './worker-spec.js';
 import type { GatewayLogger } from '../logger.js';
@@ -29,11 +31,29 @@ export interface ToolCallJob extends BreakerJob {
   tool: string;
   arguments: Record<string, unknown>;
   requestId: string;
+  /**
+   * The MCP client's own `_meta` (MCP front): passed on as is, with the gateway's request id added;
+   * the worker answers with full `content`. Without it the gateway reads `structuredContent` only.
+   */
+  meta?: Record<string, unknown>;
+  /** Where the worker's messages about this call go (MCP front). */
+  relay?: CallRelay;
+}
+
+/** Options of a request other than tools/call (resources, prompts, completions). */
+export interface WorkerRequestOptions {
+  control?: CallControl;
+  relay?: CallRelay;
+  timeoutMs?: number;
 }
 
 export interface WorkerHandleEvents {
   /** The worker (re)started and announced this manifest. */
   manifest: [manifest: ServiceManifest];
+  /** The worker process exited (it will be restarted unless the gateway is stopping). */
+  down: [];
+  /** A notification from the worker that belongs to no call (list changes, resource updates...). */
+  notification: [method: string, params: Record<string, unknown> | undefined];
 }
 
 /** What /health/detailed shows about one worker. No secrets: no env, no arguments. */
@@ -69,6 +89,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   /** The last manifest announced (kept while the worker restarts, so the catalog stays useful). */
   manifest: ServiceManifest | undefined;
   health: HealthReport | undefined;
+  private readonly defaultTimeoutMs: number;
 
   constructor(
     readonly spec: WorkerSpec,
@@ -78,6 +99,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
   ) {
     super();
     this.name = spec.name;
+    this.defaultTimeoutMs = config.defaultTimeoutMs;
     metrics.registerService(spec.name);
     this.gate = new ConcurrencyGate(spec.name, config.worker.maxConcurrency, config.worker.maxQueue);
     this.supervisor = new Supervisor(
@@ -115,6 +137,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     this.supervisor.on('exit', () => {
       metrics.workerUp.labels(spec.name).set(0);
       metrics.connectorHealthy.labels(spec.name).set(0);
+      this.emit('down');
     });
     this.supervisor.on('restart', () => metrics.workerRestarts.labels(spec.name).inc());
   }
@@ -125,6 +148,22 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
 
   get ready(): boolean {
     return this.supervisor.connection !== undefined;
+  }
+
+  /** The running worker's initialize answer (capabilities, serverInfo), or undefined while it is down. */
+  get init(): WorkerInitInfo | undefined {
+    return this.supervisor.connection?.init;
+  }
+
+  /**
+   * Any other MCP request to the worker (resources/read, prompts/get, completion/complete...):
+   * the raw result, or a WorkerRpcError carrying the worker's own JSON-RPC error. Bounded by the
+   * default timeout; tools/call goes through callTool (breaker, concurrency gate) instead.
+   */
+  request(method: string, params: Record<string, unknown>, options: WorkerRequestOptions = {}): Promise<unknown> {
+    const connection = this.supervisor.connection;
+    if (!connection) return Promise.reject(this.unavailable());
+    return connection.request(method, params, { timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs, ...(options.control ? { control: options.control } : {}), ...(options.relay ? { relay: options.relay } : {}) });
   }
 
   /** Starts the process; resolves after the first attempt (a failure schedules a restart). */
@@ -211,11 +250,8 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     try {
       const connection = this.supervisor.connection;
       if (!connection) throw this.unavailable();
-      const result = await connection.request(
-        'tools/call',
-        { name: job.tool, arguments: job.arguments, _meta: { [MetaKeys.requestId]: job.requestId, [MetaKeys.structuredOnly]: true } },
-        { control: job.control },
-      );
+      const meta = job.meta ? { ...job.meta, [MetaKeys.requestId]: job.requestId } : { [MetaKeys.requestId]: job.requestId, [MetaKeys.structuredOnly]: true };
+      const result = await connection.request('tools/call', { name: job.tool, arguments: job.arguments, _meta: meta }, job.relay ? { control: job.control, relay: job.relay } : { control: job.control });
       this.latency.record(performance.now() - started);
       return checkResult(this.name, result);
     } catch (error) {
@@ -235,6 +271,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     }
     this.emit('manifest', connection.manifest);
     connection.onHealthChanged = () => void this.checkHealth();
+    connection.onNotification = (method, params) => this.emit('notification', method, params);
     void this.checkHealth();
   }
 
