@@ -5,7 +5,9 @@ import { ConfigError, loadConfig, loadDotEnv, type GatewayConfig } from './confi
 import { redactUrl } from '@mcpgw/protocol';
 import { StoreError } from '@mcpgw/store';
 import { runServer } from './server.js';
+import { stdioCommand } from './stdio-command.js';
 import { opsCommand } from './ops-commands.js';
+import { toolsCommand } from './pin-commands.js';
 import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
 
@@ -23,10 +25,21 @@ commands:
       [--url URL] [--args JSON] [--key KEY]   e.g. pnpm mcpgw call "/mcp-postgres demo list tables"
   services [--url URL] [--key KEY]   list the services of a running gateway
                                 (--key: an API key, when not calling from localhost)
+  stdio [--service NAME] [--url URL] [--key KEY]
+                                MCP over stdin/stdout, for clients that launch a command: relays to
+                                the running gateway at --url (its /mcp, or /mcp/NAME), or without
+                                --url to a gateway started in this process; the key may come from
+                                the MCPGW_KEY environment variable instead (hidden from ps)
   keys create --name N --scopes S [--expires 30d] [--rate 500/1m] [--json]
                                 create an API key for agent N; prints the key once
   keys list [--all] [--json]    list keys (--all: revoked ones too); never the secrets
   keys revoke <prefix>          revoke a key; every gateway refuses it within a second
+  tools pins [--service S] [--json]
+                                the pinned tool definitions and changes awaiting approval
+                                (--json: with both definitions, to compare them)
+  tools approve <service> [tool...]
+                                accept the changed definitions (all of the service's, or the
+                                named tools) as the new pins; every gateway serves them in 5 s
   token sign --sub A --scopes S [--ttl 24h]
                                 issue an HS256 JWT signed with JWT_SECRET
   audit tail [--agent A] [--service S] [--outcome O] [--since 1h] [--limit 20] [--follow] [--json]
@@ -38,7 +51,7 @@ commands:
                                 replace their rows with sample data for 8 agencies (seed needs --yes)
   help                          this text
 
-keys, audit and migrate use the gateway store: PostgreSQL at DATABASE_URL, or the embedded
+keys, tools, audit and migrate use the gateway store: PostgreSQL at DATABASE_URL, or the embedded
 store in MCPGW_DATA_DIR (default ./.mcpgw; shared with a gateway running there).
 
 --url defaults to http://127.0.0.1:$PORT (PORT from the environment, default 8100).
@@ -61,7 +74,10 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
       return call(rest, out, err);
     case 'services':
       return services(rest, out, err);
+    case 'stdio':
+      return stdioCommand(rest, err);
     case 'keys':
+    case 'tools':
     case 'token':
     case 'audit':
     case 'migrate':
@@ -94,6 +110,7 @@ async function storeCommand(command: string, args: string[], out: Out, err: Out)
   if (!config) return 2;
   try {
     if (command === 'keys') return await keysCommand(args, config, out, err);
+    if (command === 'tools') return await toolsCommand(args, config, out, err);
     if (command === 'token') return await tokenCommand(args, config, out, err);
     if (command === 'audit') return await auditCommand(args, config, out, err);
     return await migrateCommand(config, out, err);
