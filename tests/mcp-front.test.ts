@@ -366,4 +366,21 @@ describe('rate limits on the MCP endpoint', () => {
       await limited.stop();
     }
   });
+
+  it('counts every request of a batch', async () => {
+    const limited = await startGateway({ env: { ...WORKERS, RATE_LIMIT_MAX_REQUESTS: '6', RATE_LIMIT_WINDOW_MS: '60000' } });
+    try {
+      const session = new McpHttpSession(`${limited.url}/mcp`);
+      await session.initialize(); // 2 units
+      const ping = (id: number) => ({ jsonrpc: '2.0', id, method: 'ping' });
+      const three = await session.post([ping(1), ping(2), ping(3)]); // 3 units: 5 spent
+      expect(three.status).toBe(200);
+      expect(three.messages).toEqual([1, 2, 3].map((id) => ({ jsonrpc: '2.0', id, result: {} })));
+      const tooMany = await session.post([ping(4), ping(5)]); // 2 more: over 6
+      expect(tooMany.status).toBe(429);
+      expect(tooMany.messages[0]).toMatchObject({ id: null, error: { code: -32012 } });
+    } finally {
+      await limited.stop();
+    }
+  });
 });

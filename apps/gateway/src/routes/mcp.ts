@@ -1,6 +1,7 @@
 import { GatewayError } from '@mcpgw/protocol';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopbackHost } from '../auth/authenticator.js';
+import { CallLimiter } from '../calls/call-limiter.js';
 import { isLoopback } from '../auth/network.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import { requireJsonBody } from '../plugins/json-body.js';
@@ -62,6 +63,11 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     await bus.close();
   });
 
+  /** A JSON-RPC error answered inside an MCP exchange: counted by the gateway's error name when it has one. */
+  const countFailure = (answer: Record<string, unknown>): void => {
+    const name = (answer['error'] as { data?: { name?: unknown } } | undefined)?.data?.name;
+    app.metrics.requestsFailed.labels('mcp', typeof name === 'string' ? name : 'MCP_ERROR').inc();
+  };
   const requests = new Map([...COUNTED_METHODS, 'other'].map((m) => [m, app.metrics.requests.labels('mcp', m)]));
   const count = (method: string): void => (requests.get(method) ?? requests.get('other')!).inc();
   const boundToLoopback = isLoopback(config.host) || config.host === 'localhost';
@@ -157,6 +163,22 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
       }
       requestsInBody++;
     }
+    if (requestsInBody > 1) {
+      // The front door took one unit for the POST; each further request of a batch counts too.
+      const decision = await app.limiter.take(request.caller, requestsInBody - 1);
+      if (decision) {
+        CallLimiter.setHeaders(reply, decision);
+        if (decision.allowed < requestsInBody - 1) {
+          const refusal = CallLimiter.refusal(decision, request.caller);
+          const caller = request.caller;
+          app.audit.record({
+            at: new Date(), requestId: request.id, agent: caller.agent, authMethod: caller.method, service: service || null, tool: null,
+            outcome: 'rate_limited', errorCode: refusal.spec.code, errorName: refusal.spec.name, durationMs: 0, peer: caller.peer, endpoint: 'mcp',
+          });
+          throw new HttpRefusal(429, refusal);
+        }
+      }
+    }
     if (requestsInBody === 0) {
       void reply.code(202);
       return '';
@@ -168,14 +190,14 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     ctx.stream = stream;
     if (!Array.isArray(body)) {
       void front.handle(messages[0]!, ctx).then((answer) => {
-        if (answer && 'error' in answer) app.metrics.requestsFailed.labels('mcp', 'MCP_ERROR').inc();
+        if (answer && 'error' in answer) countFailure(answer);
         stream.finish(JSON.stringify(answer));
       });
     } else {
       const calls = messages.filter((m) => m.method !== undefined && m.id !== undefined && m.id !== null).map((m) => front.handle(m, ctx));
       void Promise.all(calls).then((answers) => {
         const out = answers.filter((a) => a !== undefined);
-        for (const answer of out) if ('error' in answer) app.metrics.requestsFailed.labels('mcp', 'MCP_ERROR').inc();
+        for (const answer of out) if ('error' in answer) countFailure(answer);
         stream.finish(JSON.stringify(out));
       });
     }
