@@ -10,29 +10,35 @@ import type autocannon from 'autocannon';
 import pino from 'pino';
 import { cpuMicros, load as loadWith, rssMiB, table, type LoadSettings, type Row } from './autocannon-load.js';
 import { benchFrontDoor, formatFrontDoor, type FrontDoorResult } from './front-door-bench.js';
+import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
 
 /**
  * `pnpm bench`: every path measured in the same run, on 127.0.0.1, with bounded load, and
  * reported as ratios to a baseline measured alongside (absolute numbers move 10-30 % between
  * runs on a shared machine; ratios measured together do not).
  *
- * Two parts:
+ * Three parts:
  * - the spine: bare Fastify (the ceiling), the worker on its own HTTP transport, mcp.execute and a
  *   slash command through the gateway (local caller, rate limit off), the worker clients, cold start;
  * - the front door (front-door-bench.ts): mcp.execute as a local caller with no limiter (the
  *   baseline), with an API key + in-memory limiter (target ≥ 0.85 of the baseline), with an API
- *   key + Redis limiter (target ≥ 0.65), and with an HS256 JWT; one gateway each, interleaved rounds.
+ *   key + Redis limiter (target ≥ 0.65), and with an HS256 JWT; one gateway each, interleaved rounds;
+ * - the MCP front (mcp-bench.ts): tools/call over Streamable HTTP through the gateway's /mcp and
+ *   /mcp/echo, against the same worker fronted by supergateway and by mcp-proxy, and called directly
+ *   (targets: /mcp ≥ 4 × mcp-proxy, ≥ 8 × supergateway).
  *
  * Knobs:
  * - BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s before each, default 3),
  *   BENCH_CONNECTIONS (default 50);
- * - BENCH_ONLY: `spine` or `front-door` runs only that part (default: both);
+ * - BENCH_ONLY: `spine`, `front-door` or `mcp` runs only that part (default: all three);
  * - BENCH_FRONT_DOOR_ROUNDS (interleaved rounds, default 3), BENCH_FRONT_DOOR_JWT (`0` leaves the
  *   JWT path out; default on);
+ * - BENCH_MCP_ROUNDS (interleaved rounds of the MCP front, default 3);
  * - REDIS_URL for the Redis-limiter path (default redis://127.0.0.1:6379; keys under a random
  *   prefix, deleted afterwards), DATABASE_URL for the gateways' store (see @mcpgw/test-support).
  *
  * The front door alone, about 4 × rounds × (warm-up + duration) s: `BENCH_ONLY=front-door pnpm bench`.
+ * The MCP front alone, about 5 × rounds × (warm-up + duration) s: `BENCH_ONLY=mcp pnpm bench`.
  */
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
@@ -40,6 +46,7 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 const ONLY = process.env['BENCH_ONLY'] ?? '';
 const FRONT_DOOR_ROUNDS = Number(process.env['BENCH_FRONT_DOOR_ROUNDS'] ?? 3);
 const FRONT_DOOR_JWT = process.env['BENCH_FRONT_DOOR_JWT'] !== '0';
+const MCP_ROUNDS = Number(process.env['BENCH_MCP_ROUNDS'] ?? 3);
 const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SETTINGS: LoadSettings = { connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION };
@@ -259,12 +266,15 @@ async function spine(): Promise<SpineResult> {
 }
 
 async function main(): Promise<void> {
-  if (ONLY !== '' && ONLY !== 'spine' && ONLY !== 'front-door') throw new Error(`BENCH_ONLY is "spine" or "front-door" (or unset for both), not "${ONLY}"`);
+  if (ONLY !== '' && ONLY !== 'spine' && ONLY !== 'front-door' && ONLY !== 'mcp') {
+    throw new Error(`BENCH_ONLY is "spine", "front-door" or "mcp" (or unset for all three), not "${ONLY}"`);
+  }
   console.log(`mcp-gateway bench: c=${CONNECTIONS}, ${WARMUP} s warm-up + ${DURATION} s per path, ${new Date().toISOString()}\n`);
   let spineResult: SpineResult | undefined;
   let frontDoor: FrontDoorResult | undefined;
-  if (ONLY !== 'front-door') spineResult = await spine();
-  if (ONLY !== 'spine') {
+  let mcp: McpBenchResult | undefined;
+  if (ONLY === '' || ONLY === 'spine') spineResult = await spine();
+  if (ONLY === '' || ONLY === 'front-door') {
     if (spineResult) console.log('');
     frontDoor = await benchFrontDoor({
       load: SETTINGS,
@@ -275,10 +285,15 @@ async function main(): Promise<void> {
     });
     console.log(formatFrontDoor(frontDoor));
   }
+  if (ONLY === '' || ONLY === 'mcp') {
+    if (spineResult || frontDoor) console.log('');
+    mcp = await benchMcp({ load: SETTINGS, rounds: MCP_ROUNDS, progress: (line) => console.error(`[mcp] ${line}`) });
+    console.log(formatMcp(mcp));
+  }
 
   mkdirSync(`${REPO_ROOT}bench/results`, { recursive: true });
   const file = `${REPO_ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, ...spineResult, frontDoor }, null, 2));
+  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, ...spineResult, frontDoor, mcp }, null, 2));
   console.log(`\nraw results: ${file}`);
   await delay(100);
 }

@@ -94,7 +94,8 @@ export class CallDispatcher {
       service = entry.name;
       tool = descriptor.name;
       scopes.requireTool(service, tool);
-      await this.requirePinned(service, tool);
+      const pinCheck = this.requirePinned(service, tool);
+      if (pinCheck) await pinCheck;
       series = this.metrics.forTool(service, tool);
       const result = await entry.handle.callTool({
         tool,
@@ -139,12 +140,13 @@ export class CallDispatcher {
   }
 
   /** PIN_TOOL_DEFINITIONS=true: a tool whose definition differs from its pin is refused before it reaches the worker. */
-  private async requirePinned(service: string, tool: string): Promise<void> {
-    if (!this.pins) return;
+  private requirePinned(service: string, tool: string): Promise<void> | undefined {
+    if (!this.pins) return undefined;
     // Waits only while an enforcing gateway has not checked a new tool yet (start-up, a worker restart).
     const settling = this.pins.settling(service);
-    if (settling) await settling;
+    if (settling) return settling.then(() => this.pins!.require(service, tool));
     this.pins.require(service, tool);
+    return undefined;
   }
 
   private record(request: CallRequest, outcome: AuditOutcome, errorCode: number | null, errorName: string | null, service = request.service, tool = request.tool): void {
@@ -175,7 +177,8 @@ export class CallDispatcher {
     const service = entry.name;
     const tool = descriptor.name;
     scopes.requireTool(service, tool);
-    await this.requirePinned(service, tool);
+    const pinCheck = this.requirePinned(service, tool);
+    if (pinCheck) await pinCheck;
     const series = this.metrics.forTool(service, tool);
     try {
       const result = await entry.handle.callTool({

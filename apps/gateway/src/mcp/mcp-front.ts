@@ -151,18 +151,24 @@ export class McpFront {
   }
 
   /** Answers one request (a response object) or takes a notification (undefined). */
-  async handle(message: JsonRpcMessage, ctx: FrontContext): Promise<Record<string, unknown> | undefined> {
+  handle(message: JsonRpcMessage, ctx: FrontContext): Promise<Record<string, unknown> | undefined> {
     const method = message.method!;
     const id = message.id;
     if (id === undefined || id === null) {
       this.onClientNotification(method, message.params, ctx);
-      return undefined;
+      return Promise.resolve(undefined);
     }
+    let pending: Promise<unknown>;
     try {
-      return { jsonrpc: '2.0', id, result: await this.answer(method, message.params ?? {}, id, ctx) };
+      // tools/call, the hot path, without the extra async layer of answer().
+      pending = method === 'tools/call' ? this.callTool(message.params ?? {}, id, ctx) : this.answer(method, message.params ?? {}, id, ctx);
     } catch (error) {
-      return { jsonrpc: '2.0', id, error: this.errorObject(error, ctx) };
+      return Promise.resolve({ jsonrpc: '2.0', id, error: this.errorObject(error, ctx) });
     }
+    return pending.then(
+      (result) => ({ jsonrpc: '2.0', id, result }),
+      (error: unknown) => ({ jsonrpc: '2.0', id, error: this.errorObject(error, ctx) }),
+    );
   }
 
   /** A response from the client to a request the gateway sent it (sampling, elicitation, roots). */

@@ -7,7 +7,7 @@ import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import { requireJsonBody } from '../plugins/json-body.js';
 import { McpDirectory } from '../mcp/mcp-directory.js';
 import { FRONT_PROTOCOL_VERSIONS, McpFront } from '../mcp/mcp-front.js';
-import { McpSessions, ServerStream, type LocalSession } from '../mcp/mcp-sessions.js';
+import { McpSessions, ServerStream, type LocalSession, type SessionLookup } from '../mcp/mcp-sessions.js';
 import { ReplicaBus } from '../mcp/replica-bus.js';
 import { KeepAliveClock, ResponseStream } from '../mcp/response-stream.js';
 import { WorkerLists } from '../mcp/worker-lists.js';
@@ -148,7 +148,8 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
       return JSON.stringify({ jsonrpc: '2.0', id: init.id, result });
     }
 
-    const session = await requireSession(request, service);
+    const found = requireSession(request, service);
+    const session = found instanceof Promise ? await found : found;
     const ctx = { caller: request.caller, service, session, request, startedAt, stream: undefined as unknown as ResponseStream };
     let requestsInBody = 0;
     for (const message of messages) {
@@ -228,7 +229,8 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     return '';
   };
 
-  async function requireSession(request: FastifyRequest, service: string): Promise<LocalSession> {
+  /** The request's session; synchronous unless Redis is asked whether it was terminated. */
+  function requireSession(request: FastifyRequest, service: string): LocalSession | Promise<LocalSession> {
     const id = request.headers[SESSION_HEADER];
     if (typeof id !== 'string' || id === '') {
       throw new HttpRefusal(400, new GatewayError('INVALID_REQUEST', 'missing Mcp-Session-Id: send initialize first and repeat the session id it returns on every request'));
@@ -237,7 +239,11 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     if (typeof version === 'string' && !FRONT_PROTOCOL_VERSIONS.includes(version)) {
       throw new HttpRefusal(400, new GatewayError('INVALID_REQUEST', `unsupported MCP-Protocol-Version ${version.slice(0, 40)}; supported: ${FRONT_PROTOCOL_VERSIONS.join(', ')}`));
     }
-    const found = await sessions.lookup(id, request.caller.agent, service);
+    const found = sessions.lookup(id, request.caller.agent, service);
+    return found instanceof Promise ? found.then((f) => sessionOf(f, request)) : sessionOf(found, request);
+  }
+
+  function sessionOf(found: SessionLookup, request: FastifyRequest): LocalSession {
     if ('status' in found) throw new HttpRefusal(found.status, new GatewayError(found.status === 403 ? 'FORBIDDEN' : 'INVALID_REQUEST', found.message));
     found.session.scopes = request.caller.scopes;
     return found.session;
