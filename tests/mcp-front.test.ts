@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CONFORMANCE_WORKER_ENTRY,
@@ -180,6 +181,48 @@ describe('sessions and HTTP rules', () => {
     const preflight = await fetch(url(), { method: 'OPTIONS', headers: { origin: 'http://localhost:6274', 'access-control-request-method': 'POST' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-MCP-Key/);
+  });
+});
+
+/** A POST with a Host header of our choosing (fetch does not allow setting Host). */
+function postWithHost(url: string, host: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; text: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { host, 'content-type': 'application/json', accept: MCP_ACCEPT, ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('Host checks on a loopback bind (DNS rebinding)', () => {
+  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+
+  it('refuses a foreign Host even with a valid key, and accepts loopback names', async () => {
+    const refused = await postWithHost(`${gateway.url}/mcp`, 'evil.example.com', { 'x-mcp-key': fullKey }, initialize);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toMatch(/MCP_ALLOWED_HOSTS/);
+    for (const host of ['localhost:8100', '127.0.0.1', '[::1]:8100']) {
+      expect((await postWithHost(`${gateway.url}/mcp`, host, { 'x-mcp-key': fullKey }, initialize)).status).toBe(200);
+    }
+  });
+
+  it('accepts the names listed in MCP_ALLOWED_HOSTS', async () => {
+    const named = await startGateway({ env: { ...WORKERS, MCP_ALLOWED_HOSTS: 'gateway.internal', LOCALHOST_BYPASS: 'false' } });
+    try {
+      const created = await runMcpgw(['keys', 'create', '--name', 'host-agent', '--scopes', '*', '--json'], { DATABASE_URL, DATABASE_SCHEMA: named.schema! });
+      const key = (JSON.parse(created.stdout) as { key: string }).key;
+      expect((await postWithHost(`${named.url}/mcp`, 'gateway.internal:8100', { 'x-mcp-key': key }, initialize)).status).toBe(200);
+      expect((await postWithHost(`${named.url}/mcp`, 'other.internal', { 'x-mcp-key': key }, initialize)).status).toBe(403);
+    } finally {
+      await named.stop();
+    }
   });
 });
 
