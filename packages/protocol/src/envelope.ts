@@ -14,6 +14,11 @@ export interface CallMetadata {
   embedded?: boolean;
   /** Present when the answer came from a fake upstream (sandbox mode). */
   sandbox?: boolean;
+  /**
+   * `replayed` when this is the stored result of an earlier call with the same idempotency key (the
+   * tool did not run again); `requestId` is then this request's, the rest is the earlier call's.
+   */
+  idempotent?: 'replayed';
 }
 
 /** The result of `mcp.execute` and the body of a successful `POST /mcp/execute`. */
