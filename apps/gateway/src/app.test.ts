@@ -227,7 +227,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('answers an unknown method with 404, -32601 and the methods that exist', async () => {
     const response = await rpc({ jsonrpc: '2.0', id: 7, method: 'mcp.nope' });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ id: 7, error: { code: -32601, data: { methods: ['mcp.execute', 'mcp.listServices', 'mcp.describeService'] } } });
+    expect(response.json()).toMatchObject({ id: 7, error: { code: -32601, data: { methods: ['mcp.execute', 'mcp.listServices', 'mcp.describeService', 'mcp.submit', 'mcp.getJob', 'mcp.cancelJob', 'mcp.listJobs', 'mcp.listDeadLetters', 'mcp.replayJob'] } } });
   });
 
   it('refuses a body over BODY_LIMIT_BYTES with 413', async () => {
@@ -263,7 +263,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('lists services and describes one', async () => {
     const list = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.listServices' })).json().result.services;
     expect(list).toEqual([
-      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 8 }),
+      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 9 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
     ]);
     const described = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.describeService', params: { service: 'echo' } })).json().result;

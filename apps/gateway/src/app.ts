@@ -5,6 +5,8 @@ import './fastify-types.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { createLogger } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
+import { checksPlugin } from './checks/checks-plugin.js';
+import { alertsRoutes } from './routes/alerts.js';
 import { storePlugin } from './plugins/store.js';
 import { adminRoutes } from './routes/admin.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
@@ -15,8 +17,11 @@ import { workersPlugin } from './plugins/workers.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { executeRoutes } from './routes/execute.js';
 import { healthRoutes } from './routes/health.js';
+import { idempotencyPlugin } from './idempotency/idempotency-plugin.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { rpcRoutes } from './routes/rpc.js';
+import { jobsPlugin } from './jobs/jobs-plugin.js';
+import { jobRoutes } from './routes/jobs.js';
 
 export interface BuildOptions {
   /** A logger to use instead of one built from the config (tests capture output this way). */
@@ -70,10 +75,15 @@ async function registerAll(app: FastifyInstance, config: GatewayConfig): Promise
   await app.register(storePlugin);
   await app.register(authPlugin);
   await app.register(workersPlugin);
+  await app.register(jobsPlugin);
+  await app.register(idempotencyPlugin);
   await app.register(healthRoutes);
   await app.register(catalogRoutes);
   await app.register(executeRoutes);
   await app.register(rpcRoutes);
   await app.register(mcpRoutes);
   await app.register(adminRoutes);
+  await app.register(checksPlugin);
+  await app.register(alertsRoutes);
+  await app.register(jobRoutes);
 }

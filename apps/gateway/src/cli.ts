@@ -7,6 +7,7 @@ import { StoreError } from '@mcpgw/store';
 import { runServer } from './server.js';
 import { stdioCommand } from './stdio-command.js';
 import { opsCommand } from './ops-commands.js';
+import { jobsCommand, jobsWorkerCommand } from './jobs-commands.js';
 import { toolsCommand } from './pin-commands.js';
 import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
@@ -45,6 +46,11 @@ commands:
   audit tail [--agent A] [--service S] [--outcome O] [--since 1h] [--limit 20] [--follow] [--json]
                                 show the newest audit rows (oldest first); --follow keeps printing
   migrate                       apply the gateway store's migrations (start-up does this too)
+  jobs-worker                   consume async jobs only (no HTTP listener); run any number of them,
+                                on any host, against the same REDIS_URL and gateway store
+  jobs dlq list [--json]        the dead-letter queue: dead jobs of every service, each attempt's error
+  jobs dlq replay <id>          queue a dead job again with fresh attempts (audited)
+  jobs dlq purge --yes          delete every dead (and cancelled) job from the queues (audited)
   ops migrate|seed [--database-url URL] [--schema public] [--yes]
                                 the operational tables (month-end tasks, jobs, errors, compliance,
                                 metrics, agencies) in SUPABASE_DB_URL: apply their migrations, or
@@ -82,6 +88,21 @@ export async function runCli(argv: string[], out: Out = (t) => process.stdout.wr
     case 'audit':
     case 'migrate':
       return storeCommand(command, rest, out, err);
+    case 'jobs-worker':
+    case 'jobs': {
+      const config = readConfig(err);
+      if (!config) return 2;
+      if (command === 'jobs-worker') return jobsWorkerCommand(config, err);
+      try {
+        return await jobsCommand(rest, config, out, err);
+      } catch (error) {
+        if (error instanceof StoreError) {
+          err(`the gateway store is not usable: ${error.message}\n`);
+          return 1;
+        }
+        throw error;
+      }
+    }
     case 'ops':
       try {
         loadDotEnv();

@@ -67,7 +67,13 @@ export const envSchema = z.object({
   DATABASE_POOL_MAX: int(1, 1_000).default(5),
   MCPGW_DATA_DIR: z.string().trim().min(1).default('./.mcpgw'),
   REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'expected redis://[:password@]host:6379[/db]').optional(),
+  JOBS_CONSUMER: bool.optional(),
+  JOBS_CONCURRENCY: int(1, 1_000).default(4),
+  JOBS_ATTEMPTS: int(1, 100).default(3),
+  JOBS_BACKOFF_MS: int(10, 3_600_000).default(1_000),
+  JOBS_LOCK_MS: int(500, 3_600_000).default(30_000),
   REDIS_KEY_PREFIX: z.string().trim().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected letters, digits and : _ . - such as mcpgw:').default('mcpgw:'),
+  IDEMPOTENCY_TTL_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
   LOCALHOST_BYPASS: bool.default(true),
   LOCAL_SCOPES: list.pipe(z.array(z.string().regex(SCOPE_PATTERN, SCOPE_HINT))).default(['*', 'admin']),
   TRUST_PROXY: list.default([]),
@@ -96,6 +102,15 @@ export const envSchema = z.object({
   MCP_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MCP_SESSION_MAX_AGE_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
   MCP_KEEPALIVE_MS: int(100, 600_000).default(15_000),
+  CHECKS_FILE: z.string().trim().min(1).optional(),
+  ALERT_WEBHOOK_URLS: list
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs such as https://hooks.example.com/mcpgw' })))
+    .default([]),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  ALERT_WEBHOOK_ALLOW_HOSTS: list.default([]),
+  ALERT_WEBHOOK_ATTEMPTS: int(1, 20).default(5),
+  ALERT_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  ALERT_WEBHOOK_BACKOFF_MS: int(10, 600_000).default(1_000),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -139,6 +154,21 @@ export interface GatewayConfig {
     cacheDir: string;
   };
   redis: { url: string | undefined; keyPrefix: string };
+  /** Async jobs (BullMQ on Redis); every job method answers QUEUE_UNAVAILABLE without REDIS_URL. */
+  jobs: {
+    /** Run BullMQ consumers in this process (default: when REDIS_URL is set). */
+    consumer: boolean;
+    /** Jobs one process runs at once per service. */
+    concurrency: number;
+    /** Attempts of a job whose tool is read-only or idempotent (others get one). */
+    attempts: number;
+    /** Base of the exponential back-off between attempts (with jitter). */
+    backoffMs: number;
+    /** A consumer's lock on an active job; a consumer that dies loses it after this and another takes the job. */
+    lockMs: number;
+  };
+  /** Idempotency keys: how long a successful call's result is replayed for the same caller and key. */
+  idempotency: { ttlMs: number };
   auth: {
     localhostBypass: boolean;
     localScopes: string[];
@@ -171,6 +201,17 @@ export interface GatewayConfig {
     sessionSecret: string | undefined;
     sessionMaxAgeMs: number;
     keepAliveMs: number;
+  };
+  /** Scheduled checks (docs/alerts.md): `file` undefined → the shipped default file; null → checks off (CHECKS_FILE=none). */
+  checks: { file: string | null | undefined };
+  /** Where alert events go: signed POSTs to each URL, retried; private addresses only for `allowHosts`. */
+  alerts: {
+    webhookUrls: string[];
+    webhookSecret: string | undefined;
+    allowHosts: string[];
+    attempts: number;
+    timeoutMs: number;
+    backoffMs: number;
   };
   version: string;
 }
@@ -217,6 +258,9 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     }
   }
   const workers = resolveWorkers(e, env, cwd);
+  if (e.ALERT_WEBHOOK_URLS.length > 0 && !e.ALERT_WEBHOOK_SECRET) {
+    throw new ConfigError('ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URLS is set (receivers verify the X-MCPGW-Signature made with it); use at least 16 random characters');
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -253,6 +297,14 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
       cacheDir: resolve(env['XDG_CACHE_HOME'] ?? resolve(env['HOME'] ?? cwd, '.cache'), 'mcp-gateway'),
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    jobs: {
+      consumer: e.JOBS_CONSUMER ?? e.REDIS_URL !== undefined,
+      concurrency: e.JOBS_CONCURRENCY,
+      attempts: e.JOBS_ATTEMPTS,
+      backoffMs: e.JOBS_BACKOFF_MS,
+      lockMs: e.JOBS_LOCK_MS,
+    },
+    idempotency: { ttlMs: e.IDEMPOTENCY_TTL_MS },
     auth: {
       localhostBypass: e.LOCALHOST_BYPASS,
       localScopes: e.LOCAL_SCOPES,
@@ -280,6 +332,15 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
       sessionSecret: e.MCP_SESSION_SECRET,
       sessionMaxAgeMs: e.MCP_SESSION_MAX_AGE_MS,
       keepAliveMs: e.MCP_KEEPALIVE_MS,
+    },
+    checks: { file: e.CHECKS_FILE === undefined ? undefined : e.CHECKS_FILE === 'none' ? null : resolve(cwd, e.CHECKS_FILE) },
+    alerts: {
+      webhookUrls: e.ALERT_WEBHOOK_URLS,
+      webhookSecret: e.ALERT_WEBHOOK_SECRET,
+      allowHosts: e.ALERT_WEBHOOK_ALLOW_HOSTS,
+      attempts: e.ALERT_WEBHOOK_ATTEMPTS,
+      timeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
+      backoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
     },
     version: GATEWAY_VERSION,
   };

@@ -1,5 +1,6 @@
 import type { GatewayStore } from '@mcpgw/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AlertManager } from './alerts/alert-manager.js';
 import type { AuditWriter } from './audit/audit-writer.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { ApiKeyVerifier } from './auth/api-key-verifier.js';
@@ -7,6 +8,8 @@ import type { Caller } from './auth/caller.js';
 import type { CallLimiter } from './calls/call-limiter.js';
 import type { CallDispatcher } from './calls/call-dispatcher.js';
 import type { GatewayConfig } from './config.js';
+import type { IdempotentCalls } from './idempotency/idempotent-calls.js';
+import type { JobService } from './jobs/job-service.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import type { ToolPins } from './pins/tool-pins.js';
 import type { ServiceRegistry } from './registry/service-registry.js';
@@ -34,6 +37,12 @@ declare module 'fastify' {
     authenticator: Authenticator;
     keyVerifier: ApiKeyVerifier;
     limiter: CallLimiter;
+    /** Async jobs (mcp.submit, getJob, ...): BullMQ on REDIS_URL; QUEUE_UNAVAILABLE without it. */
+    jobs: JobService;
+    /** Calls carrying an idempotency key go through this (stored result, replay, 409/422). */
+    idempotentCalls: IdempotentCalls;
+    /** Alerts raised by scheduled checks: acknowledgement (alerts API) and the state machine (docs/alerts.md). */
+    alerts: AlertManager;
     /** Audits and counts a FORBIDDEN refusal that no call dispatch recorded (listings, admin API). */
     auditForbidden(request: FastifyRequest, error: unknown): void;
   }

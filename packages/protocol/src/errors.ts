@@ -34,6 +34,9 @@ const table = [
   { code: -32013, name: 'STORE_UNAVAILABLE', httpStatus: 503, retryable: true, meaning: 'The gateway store (PostgreSQL at DATABASE_URL, or the embedded store) is unreachable, so an admin operation could not be done, an API key not seen recently could not be checked, or (with PIN_TOOL_DEFINITIONS=true) a tool could not be checked against its pinned definition. Keys seen recently keep working from the cache; retry later.' },
   { code: -32014, name: 'KEY_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'No API key has that prefix (admin API and CLI only; callers presenting a key never see this).' },
   { code: -32015, name: 'TOOL_DEFINITION_CHANGED', httpStatus: 409, retryable: false, meaning: 'The tool now announces a definition (description, schemas, annotations) that differs from the one pinned when the gateway first saw it, and PIN_TOOL_DEFINITIONS=true refuses such tools until an operator reviews the change (`mcpgw tools pins`) and approves it (`mcpgw tools approve <service> [tool...]` or `POST /admin/tool-pins/approve`). The error data gives both hashes.' },
+  { code: -32016, name: 'IDEMPOTENCY_KEY_REUSED', httpStatus: 422, retryable: false, meaning: 'The `Idempotency-Key` (or `idempotencyKey` param) was already used by this caller for a different request (service, tool or arguments) within IDEMPOTENCY_TTL_MS. Use a new key for a new request.' },
+  { code: -32017, name: 'IDEMPOTENCY_IN_FLIGHT', httpStatus: 409, retryable: true, meaning: 'A call with this caller\'s idempotency key is still running. Retry after `Retry-After` seconds to get its stored result.' },
+  { code: -32018, name: 'IDEMPOTENCY_UNAVAILABLE', httpStatus: 503, retryable: true, meaning: 'The idempotency store (Redis at REDIS_URL) is unreachable, so a call carrying an idempotency key was refused rather than run without the guarantee. Calls without a key are not affected; retry later.' },
   { code: -32020, name: 'PAYLOAD_TOO_LARGE', httpStatus: 413, retryable: false, meaning: 'The request body exceeds BODY_LIMIT_BYTES.' },
   { code: -32021, name: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415, retryable: false, meaning: 'JSON endpoints accept only `Content-Type: application/json`.' },
   { code: -32030, name: 'SERVICE_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'No service of that name is registered. The error data lists the known services.' },
@@ -52,6 +55,10 @@ const table = [
   { code: -32059, name: 'WORKER_PROTOCOL_ERROR', httpStatus: 502, retryable: true, meaning: 'The worker answered with something that is not a valid MCP response.' },
   { code: -32060, name: 'UPSTREAM_TIMEOUT', httpStatus: 504, retryable: true, meaning: 'The worker\'s upstream did not finish in time (for example a query cut off by DB_QUERY_TIMEOUT_MS).' },
   { code: -32061, name: 'REQUEST_CANCELLED', httpStatus: 499, retryable: false, meaning: 'The client went away or cancelled; the worker call was aborted. Only seen in logs and metrics.' },
+  { code: -32062, name: 'JOB_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'No async job with that id is visible to the caller: it does not exist, was removed, or belongs to another agent (only its owner and `admin` callers see a job; the answer never says which).' },
+  { code: -32063, name: 'QUEUE_UNAVAILABLE', httpStatus: 503, retryable: true, meaning: 'Async jobs need Redis: REDIS_URL is not set, or Redis is unreachable. Synchronous calls (mcp.execute) keep working; set REDIS_URL or retry when Redis is back.' },
+  { code: -32070, name: 'ALERT_NOT_FOUND', httpStatus: 404, retryable: false, meaning: 'No alert has that id (alerts API). List alerts with `GET /alerts`.' },
+  { code: -32071, name: 'ALERT_RESOLVED', httpStatus: 409, retryable: false, meaning: 'The alert was already resolved (its check found the condition cleared), so it cannot be acknowledged. The error data carries the alert; if the condition returns, a new alert opens.' },
 ] as const satisfies readonly {
   code: number;
   name: string;

@@ -1,4 +1,7 @@
 export type {
+  AlertRecord,
+  AlertRepository,
+  AlertStatus,
   AnnouncedToolDefinition,
   ApiKeyRecord,
   AuditOutcome,
@@ -7,9 +10,14 @@ export type {
   AuditRow,
   AuthMethod,
   GatewayStore,
+  JobHistoryQuery,
+  JobHistoryRecord,
+  JobRepository,
+  JobStatus,
   KeyRepository,
   NewApiKey,
   OpenStoreOptions,
+  RaisedAlert,
   StoreEngine,
   StoredAuditRow,
   StoreLogger,
@@ -19,4 +27,5 @@ export type {
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { MAX_AUDIT_PAGE } from './audit-repository.js';
+export { MAX_JOB_PAGE } from './job-repository.js';
 export { openStore } from './open-store.js';

@@ -118,4 +118,75 @@ CREATE TABLE ${s}.tool_pins (
 `;
     },
   },
+  {
+    version: 3,
+    name: 'job-history',
+    sql: (schema) => {
+      const s = `"${validateSchemaName(schema)}"`;
+      return `
+-- Async job history (who, what, outcome, duration): written on submit, start and finish. The queue
+-- itself lives in Redis (BullMQ); this table outlives BullMQ's own retention of finished jobs.
+CREATE TABLE ${s}.jobs (
+  id text PRIMARY KEY,
+  service text NOT NULL,
+  tool text NOT NULL,
+  agent text NOT NULL,
+  status text NOT NULL, -- queued | active | completed | failed | dead
+  attempts integer NOT NULL DEFAULT 0,
+  error_name text NULL,
+  error_message text NULL,
+  submitted_at timestamptz NOT NULL,
+  started_at timestamptz NULL,
+  finished_at timestamptz NULL,
+  duration_ms double precision NULL,
+  result jsonb NULL -- bounded by the gateway (large results are replaced by a marker)
+);
+CREATE INDEX jobs_agent_submitted_idx ON ${s}.jobs (agent, submitted_at DESC, id DESC);
+CREATE INDEX jobs_submitted_idx ON ${s}.jobs (submitted_at DESC, id DESC);
+-- The gateway role (see migration 1) also needs:
+--   GRANT SELECT, INSERT, UPDATE ON ${s}.jobs TO gateway;
+`;
+    },
+  },
+  {
+    version: 4,
+    name: 'alerts',
+    sql: (schema) => {
+      const s = `"${validateSchemaName(schema)}"`;
+      return `
+-- Alerts raised by scheduled checks (CHECKS_FILE). One unresolved (open or acknowledged) alert per
+-- dedupe key at a time, enforced by a partial unique index, so replicas racing on the same check
+-- settle in the database; resolved alerts are kept as history.
+CREATE TABLE ${s}.alerts (
+  id bigserial PRIMARY KEY,
+  dedupe_key text NOT NULL,
+  check_name text NOT NULL,
+  service text NOT NULL,
+  tool text NOT NULL,
+  severity text NOT NULL,
+  message text NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+  count integer NOT NULL DEFAULT 1, -- runs that found the condition true while the alert was unresolved
+  details jsonb NULL, -- what the condition matched on its last true run (bounded by the gateway)
+  opened_at timestamptz NOT NULL,
+  last_seen_at timestamptz NOT NULL,
+  acknowledged_at timestamptz NULL,
+  acknowledged_by text NULL,
+  resolved_at timestamptz NULL
+);
+CREATE UNIQUE INDEX alerts_one_unresolved_per_key ON ${s}.alerts (dedupe_key) WHERE status <> 'resolved';
+CREATE INDEX alerts_status_id_idx ON ${s}.alerts (status, id);
+
+-- What a check remembers between runs (the item keys its "new" condition saw last time).
+CREATE TABLE ${s}.check_state (
+  check_name text PRIMARY KEY,
+  seen jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The gateway role (see migration 1) also needs:
+--   GRANT SELECT, INSERT, UPDATE ON ${s}.alerts, ${s}.check_state TO gateway;
+--   GRANT USAGE ON SEQUENCE ${s}.alerts_id_seq TO gateway;
+`;
+    },
+  },
 ];

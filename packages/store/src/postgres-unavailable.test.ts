@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, DATABASE_URL, waitFor, type TestDatabase } from '@mcpgw/test-support';
 import { recordingLogger } from './__fixtures__/store-harness.js';
-import { openStore, StoreError } from './index.js';
+import { MIGRATIONS, openStore, StoreError } from './index.js';
 
 const PASSWORD = 'pw-s3cret-9f1c';
 const dataDir = mkdtempSync(`${tmpdir()}/mcpgw-store-unused-`);
@@ -128,7 +128,7 @@ describe('the gateway store when PostgreSQL cannot be reached', () => {
       await relay.start();
       await store.ping();
       expect(log.entries.some((e) => e.msg === 'gateway store migrated')).toBe(true);
-      expect((await database.query('SELECT version FROM mcpgw.schema_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect((await database.query('SELECT version FROM mcpgw.schema_migrations ORDER BY version')).rows).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
       expect(await store.keys.list()).toEqual([]);
     } finally {
       await store.close();

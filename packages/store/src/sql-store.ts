@@ -1,11 +1,13 @@
 import type pg from 'pg';
+import { SqlAlertRepository } from './alert-repository.js';
 import { SqlAuditRepository } from './audit-repository.js';
+import { SqlJobRepository } from './job-repository.js';
 import { SqlKeyRepository } from './key-repository.js';
 import { runMigrations } from './migration-runner.js';
 import { MIGRATIONS } from './migrations.js';
 import type { Queryable } from './queryable.js';
 import { toStoreError } from './store-error.js';
-import type { AuditRepository, GatewayStore, KeyRepository, StoreEngine, StoreLogger, ToolPinRepository } from './store-types.js';
+import type { AlertRepository, AuditRepository, GatewayStore, JobRepository, KeyRepository, StoreEngine, StoreLogger, ToolPinRepository } from './store-types.js';
 import { SqlToolPinRepository } from './tool-pin-repository.js';
 
 /** What a SqlStore is built from: an open pool and how to describe and clean up after it. */
@@ -32,6 +34,8 @@ export class SqlStore implements GatewayStore {
   readonly keys: KeyRepository;
   readonly audit: AuditRepository;
   readonly toolPins: ToolPinRepository;
+  readonly jobs: JobRepository;
+  readonly alerts: AlertRepository;
   readonly engine: StoreEngine;
   readonly location: string;
   private readonly pool: pg.Pool;
@@ -48,6 +52,8 @@ export class SqlStore implements GatewayStore {
     this.keys = new SqlKeyRepository(db, options.schema);
     this.audit = new SqlAuditRepository(db, options.schema);
     this.toolPins = new SqlToolPinRepository(db, options.schema);
+    this.jobs = new SqlJobRepository(db, options.schema);
+    this.alerts = new SqlAlertRepository(db, options.schema);
     // An idle connection that breaks (server restart, network) must not crash the process.
     this.pool.on('error', (error: Error & { code?: string }) => {
       options.log.error(

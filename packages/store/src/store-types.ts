@@ -156,6 +156,105 @@ export interface ToolPinRepository {
   approve(service: string, tools?: string[]): Promise<ToolPinRecord[]>;
 }
 
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** One alert raised by a scheduled check; `id` is a bigint as a decimal string. */
+export interface AlertRecord {
+  id: string;
+  /** One unresolved alert per key at a time (the check name). */
+  dedupeKey: string;
+  check: string;
+  service: string;
+  tool: string;
+  severity: string;
+  message: string;
+  status: AlertStatus;
+  /** Runs that found the condition true while this alert was unresolved. */
+  count: number;
+  details: Record<string, unknown> | null;
+  openedAt: Date;
+  lastSeenAt: Date;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Date | null;
+}
+
+/** What a check run that found its condition true reports. */
+export interface RaisedAlert {
+  dedupeKey: string;
+  check: string;
+  service: string;
+  tool: string;
+  severity: string;
+  message: string;
+  details: Record<string, unknown> | null;
+  at: Date;
+}
+
+/** Alerts (`<schema>.alerts`) and what checks remember between runs (`<schema>.check_state`). */
+export interface AlertRepository {
+  /**
+   * Opens an alert for the key, or — when one is already open or acknowledged — records another
+   * sighting (`count`, `lastSeenAt`, latest message and details). `opened` says which happened.
+   */
+  raise(alert: RaisedAlert): Promise<{ alert: AlertRecord; opened: boolean }>;
+  /** Resolves the key's unresolved alert; undefined when there is none. */
+  resolve(dedupeKey: string, at: Date): Promise<AlertRecord | undefined>;
+  /**
+   * Acknowledges an open alert. `changed` is false when it was already acknowledged or resolved
+   * (the record says which); undefined when no alert has that id.
+   */
+  acknowledge(id: string, by: string, at: Date): Promise<{ alert: AlertRecord; changed: boolean } | undefined>;
+  get(id: string): Promise<AlertRecord | undefined>;
+  /** Newest first; `before` is an id cursor (the last id of the previous page). */
+  list(query: { status?: AlertStatus; limit: number; before?: string }): Promise<AlertRecord[]>;
+  /** Alerts in status `open` (not acknowledged, not resolved) per check, for the open-alerts gauge. */
+  countOpen(): Promise<{ check: string; count: number }[]>;
+  /** The item keys a check's `new` condition saw on its previous run; undefined before its first run. */
+  seenItems(check: string): Promise<string[] | undefined>;
+  saveSeenItems(check: string, keys: string[]): Promise<void>;
+}
+
+/** An async job's lifecycle state as the gateway reports it. */
+export type JobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'dead';
+
+/** One async job in the history table (`<schema>.jobs`); the queue itself is in Redis. */
+export interface JobHistoryRecord {
+  id: string;
+  service: string;
+  tool: string;
+  agent: string;
+  status: JobStatus;
+  attempts: number;
+  errorName: string | null;
+  errorMessage: string | null;
+  submittedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  /** The job's result, bounded by the gateway; null until completed. */
+  result: unknown;
+}
+
+/** Filters of `jobs.list`; every given filter must match. Newest first. */
+export interface JobHistoryQuery {
+  agent?: string;
+  service?: string;
+  status?: JobStatus;
+  /** A `nextCursor` from the previous page. */
+  before?: string;
+  /** Page size, 1..500. */
+  limit: number;
+}
+
+/** Async job history, shared by every gateway and jobs-worker process. */
+export interface JobRepository {
+  /** Inserts or updates the row; a finished row is never moved back to queued/active by a late write. */
+  upsert(record: JobHistoryRecord): Promise<void>;
+  get(id: string): Promise<JobHistoryRecord | undefined>;
+  list(q: JobHistoryQuery): Promise<{ rows: JobHistoryRecord[]; nextCursor: string | null }>;
+}
+
 /** The gateway's own data, on PostgreSQL or on the embedded engine: same schema, same SQL. */
 export interface GatewayStore {
   readonly engine: StoreEngine;
@@ -164,6 +263,8 @@ export interface GatewayStore {
   readonly keys: KeyRepository;
   readonly audit: AuditRepository;
   readonly toolPins: ToolPinRepository;
+  readonly jobs: JobRepository;
+  readonly alerts: AlertRepository;
   /** Runs pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   /** Throws StoreError `unavailable` when the database cannot be reached. */

@@ -220,8 +220,16 @@ export class CallDispatcher {
     }
   }
 
-  /** Parses a slash command and calls the tool it names; `extra` arguments override the command's. */
-  async execute(command: string, extra: Record<string, unknown> | undefined, base: Omit<CallRequest, 'service' | 'tool' | 'arguments'>): Promise<SuccessEnvelope> {
+  /**
+   * Parses a slash command and calls the tool it names; `extra` arguments override the command's.
+   * `via` (calls with an idempotency key) receives the matched call instead of call().
+   */
+  async execute(
+    command: string,
+    extra: Record<string, unknown> | undefined,
+    base: Omit<CallRequest, 'service' | 'tool' | 'arguments'>,
+    via?: (request: CallRequest) => Promise<SuccessEnvelope>,
+  ): Promise<SuccessEnvelope> {
     const parsed = parseSlashCommand(command);
     const scopes = base.caller.scopes;
     if (!scopes.seesService(parsed.service)) {
@@ -236,7 +244,8 @@ export class CallDispatcher {
       });
     }
     const match = matchCommand(entry.commands, parsed, (tool) => entry.tools.get(tool)?.inputSchema);
-    return this.call({ ...base, service: entry.name, tool: match.command.tool, arguments: { ...match.arguments, ...extra } });
+    const request = { ...base, service: entry.name, tool: match.command.tool, arguments: { ...match.arguments, ...extra } };
+    return via ? via(request) : this.call(request);
   }
 
 }

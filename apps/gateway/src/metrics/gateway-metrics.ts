@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Where a call entered the gateway: bounded label values only. */
-export type Endpoint = 'rpc' | 'execute' | 'mcp';
+/** Where a call came from; `job`: an async job run by a queue consumer. */
+export type Endpoint = 'rpc' | 'execute' | 'mcp' | 'job' | 'check';
 
 /** Pre-bound series for one service's tool. */
 export interface ToolSeries {
@@ -91,6 +92,30 @@ export class GatewayMetrics {
   readonly toolDefinitionChanges = this.counter('mcp_tool_definition_changes_total', 'Tool definitions found to differ from their pins (each new definition counted once per replica).', ['service', 'tool'] as const);
 
   readonly toolDefinitionsChanged = this.gauge('mcp_tool_definitions_changed', 'Tools of each service whose announced definition differs from its pin and awaits approval.', ['service'] as const);
+
+  readonly idempotencyHits = this.counter('mcp_idempotency_hits_total', 'Calls with an idempotency key answered with the stored result of an earlier call (replayed, not executed), by endpoint.', ['endpoint'] as const);
+
+  readonly idempotencyMisses = this.counter('mcp_idempotency_misses_total', 'Calls with an idempotency key that claimed it and were executed, by endpoint.', ['endpoint'] as const);
+
+  readonly checkRuns = this.counter('mcp_check_runs_total', 'Scheduled check runs by check and outcome (ok: condition false, alert: condition true, error: the tool call or the store failed).', ['check', 'outcome'] as const);
+
+  readonly alertNotifications = this.counter('mcp_alert_notifications_total', 'Alert webhook deliveries by outcome (delivered; failed after every attempt; refused: SSRF guard, redirect or 4xx).', ['outcome'] as const);
+
+  /** Open alerts per check, read at scrape time (the checks plugin replaces this; undefined: nothing to report). */
+  openAlerts: () => Promise<{ check: string; count: number }[]> | undefined = () => undefined;
+
+  readonly alertsOpen = new Gauge({
+    name: 'mcp_alerts_open',
+    help: 'Alerts in status open (raised by a scheduled check, not acknowledged, not resolved) per check, from the gateway store: every replica reports the same value.',
+    labelNames: ['check'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.openAlerts()?.catch(() => undefined);
+      if (!counts) return; // store down: keep the last values
+      this.alertsOpen.reset();
+      for (const { check, count } of counts) this.alertsOpen.labels(check).set(count);
+    },
+  });
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });

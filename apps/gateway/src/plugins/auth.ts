@@ -35,7 +35,7 @@ function isAdminRoute(url: string | undefined): boolean {
 
 /** Routes behind the front door: every call and catalog route, and the admin API. */
 export function isProtectedRoute(url: string | undefined): boolean {
-  return url !== undefined && (url === '/mcp' || url.startsWith('/mcp/') || url.startsWith('/admin/'));
+  return url !== undefined && (url === '/mcp' || url.startsWith('/mcp/') || url.startsWith('/admin/') || url.startsWith('/jobs/') || url === '/alerts' || url.startsWith('/alerts/'));
 }
 
 /**

@@ -3,7 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { requireJsonBody } from '../plugins/json-body.js';
 import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { errorEnvelope, resolveError } from '../http/error-response.js';
+import { validIdempotencyKey } from '../idempotency/idempotency-store.js';
 import { CallControl } from '../workers/call-control.js';
+import { isJobsCommand, runJobsCommand } from '../jobs/jobs-slash.js';
 
 /**
  * `POST /mcp/execute` with `{"command": "/mcp-postgres demo list tables", "args": {...}}`: the
@@ -32,16 +34,22 @@ export const executeRoutes: FastifyPluginAsync = async (app) => {
         data: { issues: [{ path: 'args', message: 'must be an object' }] },
       });
     }
+    // `/mcp-jobs ...`: the built-in jobs pseudo-service (docs/jobs.md), answered without a worker.
+    if (isJobsCommand(body.command)) return runJobsCommand(app.jobs, request.caller, body.command, request.id, startedAt);
+    const header = request.headers['idempotency-key'];
+    const key = header === undefined ? undefined : validIdempotencyKey(header, 'Idempotency-Key header');
     const control = new CallControl();
     cancelOnDisconnect(request, control);
     try {
-      return await app.dispatcher.execute(body.command, args as Record<string, unknown> | undefined, {
-        requestId: request.id,
-        control,
-        startedAt,
-        endpoint: 'execute',
-        caller: request.caller,
-      });
+      const base = { requestId: request.id, control, startedAt, endpoint: 'execute', caller: request.caller } as const;
+      if (key === undefined) return await app.dispatcher.execute(body.command, args as Record<string, unknown> | undefined, base);
+      // The key guards the matched call: the same tool and arguments however the command was written.
+      return await app.dispatcher.execute(body.command, args as Record<string, unknown> | undefined, base, (call) =>
+        app.idempotentCalls.run(
+          { ...base, key, request: { service: call.service, tool: call.tool, arguments: call.arguments }, service: call.service, tool: call.tool },
+          () => app.dispatcher.call(call),
+        ),
+      );
     } finally {
       forgetCall(request, control);
     }

@@ -7,15 +7,17 @@ import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { describeService, summarizeService } from '../registry/service-view.js';
 import { CallLimiter } from '../calls/call-limiter.js';
 import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
+import { validIdempotencyKey } from '../idempotency/idempotency-store.js';
 import { CallControl } from '../workers/call-control.js';
+import { JOB_METHODS, jobParams } from '../jobs/job-rpc-params.js';
 
 interface RpcContext {
   request: FastifyRequest;
   startedAt: number;
 }
 
-const METHODS = ['mcp.execute', 'mcp.listServices', 'mcp.describeService'] as const;
-const RESERVED_PARAMS = new Set(['service', 'operation', 'tool', 'arguments']);
+const METHODS = ['mcp.execute', 'mcp.listServices', 'mcp.describeService', ...JOB_METHODS] as const;
+const RESERVED_PARAMS = new Set(['service', 'operation', 'tool', 'arguments', 'idempotencyKey']);
 
 /**
  * `POST /mcp/rpc`: JSON-RPC 2.0 (json-rpc-2.0 library for dispatch and response objects) with
@@ -43,8 +45,27 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     });
   };
 
-  method('mcp.execute', async (params, ctx) => {
+  method('mcp.execute', (params, ctx) => {
     const { service, tool, arguments: args } = executeParams(params);
+    const key = (params as Record<string, unknown>)['idempotencyKey'];
+    if (key === undefined) return callTool(service, tool, args, ctx);
+    return app.idempotentCalls.run(
+      {
+        caller: ctx.request.caller,
+        requestId: ctx.request.id,
+        startedAt: ctx.startedAt,
+        endpoint: 'rpc',
+        key: validIdempotencyKey(key, 'idempotencyKey'),
+        request: { service, tool, arguments: args },
+        service,
+        tool,
+      },
+      () => callTool(service, tool, args, ctx),
+    );
+  });
+
+  /** mcp.execute's call to the dispatcher, cancelled when the client goes away. */
+  const callTool = async (service: string, tool: string, args: Record<string, unknown>, ctx: RpcContext) => {
     const control = new CallControl();
     cancelOnDisconnect(ctx.request, control);
     try {
@@ -61,7 +82,7 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     } finally {
       forgetCall(ctx.request, control);
     }
-  });
+  };
 
   method('mcp.listServices', (_params, ctx) => {
     const scopes = ctx.request.caller.scopes;
@@ -84,6 +105,19 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     const entry = app.registry.require(name, (s) => scopes.seesService(s));
     return describeService(entry, (tool) => scopes.allowsTool(entry.name, tool));
   });
+
+  // Async jobs (docs/jobs.md): queued on Redis, never on the synchronous path above.
+  method('mcp.submit', (params, ctx) => {
+    const { service, tool, arguments: args } = executeParams(params);
+    const key = (params as Record<string, unknown>)['idempotencyKey'];
+    const idempotencyKey = key === undefined ? undefined : validIdempotencyKey(key, 'idempotencyKey');
+    return app.jobs.submit(ctx.request.caller, { service, tool, arguments: args, requestId: ctx.request.id, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+  });
+  method('mcp.getJob', (params, ctx) => app.jobs.get(ctx.request.caller, jobParams(params).jobId));
+  method('mcp.cancelJob', (params, ctx) => app.jobs.cancel(ctx.request.caller, jobParams(params).jobId));
+  method('mcp.listJobs', (params, ctx) => app.jobs.list(ctx.request.caller, jobParams(params, false)));
+  method('mcp.listDeadLetters', (params, ctx) => app.jobs.listDeadLetters(ctx.request.caller, jobParams(params, false)));
+  method('mcp.replayJob', (params, ctx) => app.jobs.replay(ctx.request.caller, jobParams(params).jobId, ctx.request.id));
 
   const answer = async (item: unknown, ctx: RpcContext): Promise<JSONRPCResponse | null> => {
     const problem = invalidRequest(item);
@@ -143,6 +177,10 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
   app.post('/mcp/rpc', async (request, reply) => {
     const startedAt = performance.now();
     const body = requireJsonBody(request.body, request.headers['content-type']);
+    if (request.headers['idempotency-key'] !== undefined) {
+      // Refused rather than ignored, so no client believes it is protected when it is not.
+      throw new GatewayError('INVALID_REQUEST', 'on /mcp/rpc send the idempotency key as the "idempotencyKey" param of each mcp.execute, not as an Idempotency-Key header');
+    }
     const ctx: RpcContext = { request, startedAt };
 
     if (Array.isArray(body)) {
