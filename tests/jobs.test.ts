@@ -66,6 +66,25 @@ async function createKey(storeEnv: Record<string, string>, name: string, scopes:
 }
 
 describe('async jobs', () => {
+  it('guards submissions with an idempotency key: the same request answers the same job, another request is refused', async () => {
+    const { gateway } = await gatewayWithJobs();
+    const params = { service: 'echo', tool: 'echo', arguments: { message: 'once' }, idempotencyKey: 'report-2026-11' };
+    const first = (await rpc(gateway, 'mcp.submit', params)).body.result;
+    expect(first).toEqual({ jobId: expect.stringMatching(/^echo\./), status: 'queued' });
+    await waitStatus(gateway, first.jobId, 'completed');
+    const again = (await rpc(gateway, 'mcp.submit', params)).body.result;
+    expect(again).toEqual({ jobId: first.jobId, status: 'completed', idempotent: 'replayed' });
+    const other = await rpc(gateway, 'mcp.submit', { ...params, arguments: { message: 'twice' } });
+    expect(other.body.error).toMatchObject({ code: -32016, data: { name: 'IDEMPOTENCY_KEY_REUSED' } });
+    // Parallel submissions with one key: one job.
+    const parallel = await Promise.all(
+      Array.from({ length: 8 }, () => rpc(gateway, 'mcp.submit', { ...params, idempotencyKey: 'parallel-key' })),
+    );
+    const jobIds = new Set(parallel.filter((r) => r.body.result).map((r) => r.body.result.jobId));
+    expect(jobIds.size).toBe(1);
+    for (const r of parallel) if (!r.body.result) expect(r.body.error).toMatchObject({ code: -32017 });
+  });
+
   it('submit → getJob completes with the echo result; GET /jobs/:id, /mcp-jobs status and mcp.listJobs agree', async () => {
     const { gateway } = await gatewayWithJobs();
     const jobId = await submit(gateway, 'echo', { message: 'later' });

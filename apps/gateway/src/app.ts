@@ -75,8 +75,8 @@ async function registerAll(app: FastifyInstance, config: GatewayConfig): Promise
   await app.register(storePlugin);
   await app.register(authPlugin);
   await app.register(workersPlugin);
-  await app.register(jobsPlugin);
   await app.register(idempotencyPlugin);
+  await app.register(jobsPlugin);
   await app.register(healthRoutes);
   await app.register(catalogRoutes);
   await app.register(executeRoutes);

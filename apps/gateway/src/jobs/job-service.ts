@@ -5,6 +5,8 @@ import type { AuditWriter } from '../audit/audit-writer.js';
 import type { Caller } from '../auth/caller.js';
 import type { GatewayConfig } from '../config.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { requestFingerprint, type IdempotencyStore } from '../idempotency/idempotency-store.js';
 import type { JobHistory } from './job-history.js';
 import { serviceOfJobId, statusOf, type AttemptError, type JobPayload } from './job-payload.js';
 import { unavailable, type JobQueues, type QueueJob } from './job-queues.js';
@@ -38,6 +40,17 @@ export interface SubmitRequest {
 
 const JOB_STATUSES: readonly JobStatus[] = ['queued', 'active', 'completed', 'failed', 'dead'];
 
+/** What mcp.submit answers. */
+export interface SubmitAnswer {
+  jobId: string;
+  status: JobStatus;
+  /** Set when an idempotency key found an earlier submission: this is that job. */
+  idempotent?: 'replayed';
+}
+
+/** How long a submission holds its idempotency key while it is being queued (a crashed replica frees it then). */
+const SUBMIT_CLAIM_MS = 30_000;
+
 /**
  * The async job API behind /mcp/rpc, GET /jobs/:id and `/mcp-jobs`: who may see a job (its owner,
  * or an `admin` caller; anyone else gets JOB_NOT_FOUND, never a hint that it exists), the retry
@@ -51,9 +64,50 @@ export class JobService {
     private readonly history: JobHistory | undefined,
     private readonly registry: Pick<ServiceRegistry, 'require' | 'resolveTool' | 'names'>,
     private readonly audit: Pick<AuditWriter, 'record'>,
+    /** The idempotency store of sync calls: a submission with a key is guarded by it too (security.md D2). */
+    private readonly idempotency?: { store: IdempotencyStore; metrics: Pick<GatewayMetrics, 'idempotencyHits' | 'idempotencyMisses'> },
   ) {}
 
-  async submit(caller: Caller, request: SubmitRequest): Promise<{ jobId: string; status: 'queued' }> {
+  /**
+   * Queues a call. With an idempotency key: the same key and request again answers the same job
+   * (`idempotent: "replayed"`, its current status) instead of queueing another; the key with a
+   * different request is IDEMPOTENCY_KEY_REUSED (422); while the first submission is being queued,
+   * IDEMPOTENCY_IN_FLIGHT (409). The job id is also derived from (agent, key), so BullMQ itself
+   * refuses a duplicate even if the idempotency record expired while the job is still in Redis.
+   */
+  async submit(caller: Caller, request: SubmitRequest): Promise<SubmitAnswer> {
+    const guard = this.idempotency;
+    if (request.idempotencyKey === undefined || !guard) return this.enqueue(caller, request);
+    this.requireQueues();
+    const fingerprint = requestFingerprint({ op: 'submit', service: request.service, tool: request.tool, arguments: request.arguments });
+    const begun = await guard.store.begin(caller.agent, request.idempotencyKey, fingerprint, { inFlightTtlMs: SUBMIT_CLAIM_MS });
+    switch (begun.kind) {
+      case 'mismatch':
+        throw new GatewayError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different request (service, tool or arguments); use a new key for a new request');
+      case 'in_flight':
+        throw new GatewayError('IDEMPOTENCY_IN_FLIGHT', 'a submission with this idempotency key is being queued; retry to get its job id', { retryAfterSeconds: 1 });
+      case 'replay': {
+        guard.metrics.idempotencyHits.labels('rpc').inc();
+        const stored = begun.result as { jobId: string };
+        const status = await this.get(caller, stored.jobId).then((view) => view.status, () => 'queued' as const);
+        return { jobId: stored.jobId, status, idempotent: 'replayed' };
+      }
+      case 'new': {
+        guard.metrics.idempotencyMisses.labels('rpc').inc();
+        let answer: SubmitAnswer;
+        try {
+          answer = await this.enqueue(caller, request);
+        } catch (error) {
+          await begun.fail().catch(() => undefined);
+          throw error;
+        }
+        await begun.complete({ jobId: answer.jobId }).catch(() => undefined);
+        return answer;
+      }
+    }
+  }
+
+  private async enqueue(caller: Caller, request: SubmitRequest): Promise<SubmitAnswer> {
     const queues = this.requireQueues();
     // The same checks as a synchronous call, before anything is queued.
     const scopes = caller.scopes;

@@ -37,12 +37,12 @@ export const jobsPlugin: FastifyPluginAsync = fp(
         await consumer.start();
       }
     }
-    app.decorate('jobs', new JobService(config, queues, history, app.registry, app.audit));
+    app.decorate('jobs', new JobService(config, queues, history, app.registry, app.audit, { store: app.idempotentCalls.store, metrics: app.metrics }));
     app.addHook('onClose', async () => {
       await consumer?.close();
       await history.flush();
       await queues?.close();
     });
   },
-  { name: 'jobs', dependencies: ['workers', 'store'] },
+  { name: 'jobs', dependencies: ['workers', 'store', 'idempotency'] },
 );
