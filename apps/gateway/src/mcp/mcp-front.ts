@@ -11,6 +11,7 @@ import type { CallRelay, RelayAnswer } from '../workers/call-relay.js';
 import { WorkerRpcError } from '../workers/stdio-connection.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 import type { McpDirectory, ToolFilter } from './mcp-directory.js';
+import { McpTasks, TASKS_CAPABILITY, TASKS_PROTOCOL_VERSION, withTaskSupport, type TaskJobs } from './mcp-tasks.js';
 import { levelRank, type LocalSession, type McpSessions } from './mcp-sessions.js';
 import type { ReplicaBus } from './replica-bus.js';
 import type { ResponseStream } from './response-stream.js';
@@ -62,6 +63,8 @@ export interface McpFrontOptions {
   toolAllowed: ToolFilter;
   version: string;
   log: FastifyBaseLogger;
+  /** The job API when async jobs are available (REDIS_URL): task-augmented calls become jobs. */
+  jobs?: TaskJobs | undefined;
 }
 
 /**
@@ -74,8 +77,11 @@ export class McpFront {
   private nextClientRequest = 1;
   /** (service, uri) → how many sessions here subscribed: the worker is subscribed once. */
   private readonly subscribed = new Map<string, number>();
+  /** MCP tasks (2025-11-25 sessions), when jobs are available. */
+  private readonly tasks: McpTasks | undefined;
 
   constructor(private readonly o: McpFrontOptions) {
+    this.tasks = o.jobs ? new McpTasks(o.jobs) : undefined;
     o.bus.onMessage = (message) => {
       switch (message.k) {
         case 'deliver':
@@ -119,22 +125,26 @@ export class McpFront {
     const asked = typeof params?.['protocolVersion'] === 'string' ? params['protocolVersion'] : undefined;
     const protocolVersion = asked && FRONT_PROTOCOL_VERSIONS.includes(asked) ? asked : LATEST_PROTOCOL_VERSION;
     const caps = (params?.['capabilities'] ?? {}) as Record<string, unknown>;
+    const tasks = this.tasks && protocolVersion === TASKS_PROTOCOL_VERSION ? { tasks: TASKS_CAPABILITY } : {};
     let result: Record<string, unknown>;
     if (service) {
       caller.scopes.requireService(service);
       const entry = this.o.registry.require(service, (s) => caller.scopes.seesService(s));
       const init = entry.handle.init;
       if (!init) throw new GatewayError('WORKER_UNAVAILABLE', `${service} is ${entry.handle.state}; retry in a moment`, { retryAfterSeconds: 1, data: { service } });
+      // A worker's own `tasks` capability is not passed on: the gateway does not forward task-augmented
+      // requests; it runs them as jobs itself (mcp-tasks.ts) when it declares `tasks`.
+      const { tasks: _workerTasks, ...workerCapabilities } = init.capabilities;
       result = {
         protocolVersion,
-        capabilities: { ...init.capabilities, logging: {}, ...(init.capabilities['tools'] ? { tools: { ...(init.capabilities['tools'] as object), listChanged: true } } : {}) },
+        capabilities: { ...workerCapabilities, logging: {}, ...(init.capabilities['tools'] ? { tools: { ...(init.capabilities['tools'] as object), listChanged: true } } : {}), ...tasks },
         serverInfo: init.serverInfo,
         ...(init.instructions ? { instructions: init.instructions } : {}),
       };
     } else {
       result = {
         protocolVersion,
-        capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, logging: {}, completions: {} },
+        capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, logging: {}, completions: {}, ...tasks },
         serverInfo: { name: 'mcp-gateway', title: 'MCP Gateway', version: this.o.version },
         instructions: `Every service this gateway serves, as tools named <service>${NAME_SEPARATOR}<tool>. One service alone, with its own names: /mcp/<service>.`,
       };
@@ -160,8 +170,11 @@ export class McpFront {
     }
     let pending: Promise<unknown>;
     try {
-      // tools/call, the hot path, without the extra async layer of answer().
-      pending = method === 'tools/call' ? this.callTool(message.params ?? {}, id, ctx) : this.answer(method, message.params ?? {}, id, ctx);
+      // tools/call, the hot path, without the extra async layer of answer(); with `task`, a job.
+      pending =
+        method === 'tools/call'
+          ? message.params?.['task'] === undefined ? this.callTool(message.params ?? {}, id, ctx) : this.callToolAsTask(message.params!, id, ctx)
+          : this.answer(method, message.params ?? {}, id, ctx);
     } catch (error) {
       return Promise.resolve({ jsonrpc: '2.0', id, error: this.errorObject(error, ctx) });
     }
@@ -188,8 +201,10 @@ export class McpFront {
         return {};
       case 'initialize':
         throw new GatewayError('INVALID_REQUEST', 'this session is already initialized; send initialize without Mcp-Session-Id to start another');
-      case 'tools/list':
-        return { tools: this.o.directory.listTools(service, scopes, this.o.toolAllowed) };
+      case 'tools/list': {
+        const tools = this.o.directory.listTools(service, scopes, this.o.toolAllowed);
+        return { tools: this.tasksFor(session) ? withTaskSupport(tools) : tools };
+      }
       case 'prompts/list':
         return { prompts: this.o.directory.listPrompts(service, scopes) };
       case 'resources/list':
@@ -204,7 +219,21 @@ export class McpFront {
         return {};
       }
       case 'tools/call':
-        return this.callTool(params, id, ctx);
+        return params['task'] === undefined ? this.callTool(params, id, ctx) : this.callToolAsTask(params, id, ctx);
+      case 'tasks/get':
+      case 'tasks/result':
+      case 'tasks/list':
+      case 'tasks/cancel': {
+        const tasks = this.tasksFor(session);
+        if (!tasks) {
+          if (service) return this.forward(service, method, params, id, ctx);
+          throw new GatewayError(
+            'METHOD_NOT_FOUND',
+            `${method} needs an MCP session of protocol revision ${TASKS_PROTOCOL_VERSION} on a gateway with async jobs (REDIS_URL); this session has neither the tasks capability nor tasks`,
+          );
+        }
+        return this.taskRequest(tasks, method, params, id, ctx);
+      }
       case 'prompts/get': {
         const name = requireString(params, 'name');
         const target = service ? { service, name } : this.o.directory.prompt(name);
@@ -239,23 +268,7 @@ export class McpFront {
     const name = requireString(params, 'name');
     const args = params['arguments'] ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new GatewayError('INVALID_PARAMS', 'arguments must be an object');
-    let target = ctx.service ? { service: ctx.service, name } : this.o.directory.tool(name);
-    if (!target && !ctx.service) {
-      // A tool whose worker is down is not listed, but its name still says where it lives: the
-      // caller gets "restarting, retry in N s" rather than "no such tool".
-      const cut = name.indexOf(NAME_SEPARATOR);
-      const service = cut > 0 ? name.slice(0, cut) : '';
-      if (service && this.o.registry.get(service)) target = { service, name: name.slice(cut + NAME_SEPARATOR.length) };
-      else throw new GatewayError('INVALID_PARAMS', `unknown tool "${name.slice(0, 128)}"; tools/list shows the tools you may use (named <service>${NAME_SEPARATOR}<tool>)`);
-    }
-    const listed = this.o.directory.listedTool(target!.service, target!.name);
-    if (listed && !this.o.toolAllowed(target!.service, listed)) {
-      throw new GatewayError(
-        'TOOL_DEFINITION_CHANGED',
-        `${target!.service}.${target!.name} now lists a definition that differs from its pinned one; an operator must review it (mcpgw tools pins) and approve it (mcpgw tools approve ${target!.service} ${target!.name})`,
-        { data: { service: target!.service, tool: target!.name } },
-      );
-    }
+    const target = this.toolTarget(name, ctx);
     const control = new CallControl();
     const { session, request } = ctx;
     session.inFlight.set(id, control);
@@ -263,8 +276,8 @@ export class McpFront {
     ctx.stream.watch();
     try {
       return await this.o.dispatcher.callMcp({
-        service: target!.service,
-        tool: target!.name,
+        service: target.service,
+        tool: target.name,
         arguments: args as Record<string, unknown>,
         requestId: request.id,
         control,
@@ -288,6 +301,66 @@ export class McpFront {
       session.inFlight.delete(id);
       forgetCall(request, control);
     }
+  }
+
+  /**
+   * `tools/call` with `params.task`: on a tasks session, the call is queued as a job and answered
+   * with a CreateTaskResult at once; elsewhere (older revision, no REDIS_URL) `task` is ignored and
+   * the call runs synchronously, as MCP asks of a receiver without the tasks capability.
+   */
+  private async callToolAsTask(params: Record<string, unknown>, id: Id, ctx: FrontContext): Promise<unknown> {
+    const tasks = this.tasksFor(ctx.session);
+    if (!tasks) return this.callTool(params, id, ctx);
+    const name = requireString(params, 'name');
+    const args = params['arguments'] ?? {};
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new GatewayError('INVALID_PARAMS', 'arguments must be an object');
+    return tasks.create(ctx.caller, this.toolTarget(name, ctx), args as Record<string, unknown>, params['task'], ctx.request.id);
+  }
+
+  /** tasks/get, tasks/result, tasks/list, tasks/cancel; the waits are cancellable like any request. */
+  private async taskRequest(tasks: McpTasks, method: string, params: Record<string, unknown>, id: Id, ctx: FrontContext): Promise<unknown> {
+    const { caller, service } = ctx;
+    if (method === 'tasks/get') return tasks.get(caller, params, service);
+    if (method === 'tasks/list') return tasks.list(caller, params, service);
+    const control = new CallControl();
+    const { session, request } = ctx;
+    session.inFlight.set(id, control);
+    cancelOnDisconnect(request, control);
+    // tasks/result may wait for minutes: the answer turns into SSE with keep-alives meanwhile.
+    ctx.stream.watch();
+    try {
+      return method === 'tasks/result' ? await tasks.result(caller, params, service, control) : await tasks.cancel(caller, params, service, control);
+    } finally {
+      session.inFlight.delete(id);
+      forgetCall(request, control);
+    }
+  }
+
+  /** The tasks of a session: only 2025-11-25 sessions, only with async jobs. */
+  private tasksFor(session: LocalSession): McpTasks | undefined {
+    return session.claims.protocolVersion === TASKS_PROTOCOL_VERSION ? this.tasks : undefined;
+  }
+
+  /** The service and tool a `tools/call` name means here, refused when unknown or its definition changed. */
+  private toolTarget(name: string, ctx: FrontContext): { service: string; name: string } {
+    let target = ctx.service ? { service: ctx.service, name } : this.o.directory.tool(name);
+    if (!target && !ctx.service) {
+      // A tool whose worker is down is not listed, but its name still says where it lives: the
+      // caller gets "restarting, retry in N s" rather than "no such tool".
+      const cut = name.indexOf(NAME_SEPARATOR);
+      const service = cut > 0 ? name.slice(0, cut) : '';
+      if (service && this.o.registry.get(service)) target = { service, name: name.slice(cut + NAME_SEPARATOR.length) };
+      else throw new GatewayError('INVALID_PARAMS', `unknown tool "${name.slice(0, 128)}"; tools/list shows the tools you may use (named <service>${NAME_SEPARATOR}<tool>)`);
+    }
+    const listed = this.o.directory.listedTool(target!.service, target!.name);
+    if (listed && !this.o.toolAllowed(target!.service, listed)) {
+      throw new GatewayError(
+        'TOOL_DEFINITION_CHANGED',
+        `${target!.service}.${target!.name} now lists a definition that differs from its pinned one; an operator must review it (mcpgw tools pins) and approve it (mcpgw tools approve ${target!.service} ${target!.name})`,
+        { data: { service: target!.service, tool: target!.name } },
+      );
+    }
+    return target!;
   }
 
   /** Any other request, to the worker that owns it, with its messages relayed. */

@@ -54,6 +54,8 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     toolAllowed: (service, tool) => !app.toolPins.listedStatus(service, tool).refused,
     version: config.version,
     log,
+    // MCP tasks are jobs: offered only where jobs work (REDIS_URL).
+    jobs: config.redis.url ? app.jobs : undefined,
   });
   const clock = new KeepAliveClock(config.mcp.keepAliveMs);
   app.addHook('onClose', async () => {
