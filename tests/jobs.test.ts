@@ -107,6 +107,21 @@ describe('async jobs', () => {
     expect(((await unknown.json()) as { error: { name: string } }).error.name).toBe('JOB_NOT_FOUND');
   }, 60_000);
 
+  it("stores the worker's progress on the job: mcp.getJob shows it while the job runs, and the last step once it completed", async () => {
+    const { gateway } = await gatewayWithJobs();
+    const jobId = await submit(gateway, 'progress_steps', { steps: 12, delayMs: 250 });
+    let midway: Record<string, any> | undefined;
+    await waitFor(async () => {
+      const job = (await getJob(gateway, jobId)).result;
+      if (job?.status === 'active' && typeof job.progress === 'object' && job.progress.progress >= 1 && job.progress.progress < 12) midway = job;
+      return midway !== undefined || job?.status === 'completed';
+    }, 20_000, 'progress while active');
+    expect(midway).toMatchObject({ status: 'active', progress: { total: 12, message: expect.stringMatching(/^step \d+ of 12$/) } });
+    const done = await waitStatus(gateway, jobId, 'completed');
+    expect(done['progress']).toEqual({ progress: 12, total: 12, message: 'step 12 of 12' });
+    expect(done['result']).toMatchObject({ status: 'success', data: { steps: 12 }, metadata: { service: 'echo', tool: 'progress_steps' } });
+  }, 60_000);
+
   it('cancels a queued job (removed) and an active one (failed with REQUEST_CANCELLED, not retried)', async () => {
     const { gateway } = await gatewayWithJobs({ JOBS_CONCURRENCY: '1' });
     const running = await submit(gateway, 'sleep', { ms: 10_000 });

@@ -10,6 +10,7 @@ import type autocannon from 'autocannon';
 import pino from 'pino';
 import { cpuMicros, load as loadWith, rssMiB, table, type LoadSettings, type Row } from './autocannon-load.js';
 import { benchFrontDoor, formatFrontDoor, type FrontDoorResult } from './front-door-bench.js';
+import { benchJobs, formatJobs, type JobsBenchResult } from './jobs-bench.js';
 import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
 
 /**
@@ -25,20 +26,24 @@ import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
  *   key + Redis limiter (target ≥ 0.65), and with an HS256 JWT; one gateway each, interleaved rounds;
  * - the MCP front (mcp-bench.ts): tools/call over Streamable HTTP through the gateway's /mcp and
  *   /mcp/echo, against the same worker fronted by supergateway and by mcp-proxy, and called directly
- *   (targets: /mcp ≥ 4 × mcp-proxy, ≥ 8 × supergateway).
+ *   (targets: /mcp ≥ 4 × mcp-proxy, ≥ 8 × supergateway);
+ * - async jobs (jobs-bench.ts): mcp.submit → complete through the gateway next to raw BullMQ
+ *   add → complete, at c=1 and c=BENCH_CONNECTIONS (target: gateway ≥ 70 % of raw BullMQ throughput).
  *
  * Knobs:
  * - BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s before each, default 3),
  *   BENCH_CONNECTIONS (default 50);
- * - BENCH_ONLY: `spine`, `front-door` or `mcp` runs only that part (default: all three);
+ * - BENCH_ONLY: `spine`, `front-door`, `mcp` or `jobs` runs only that part (default: all four);
  * - BENCH_FRONT_DOOR_ROUNDS (interleaved rounds, default 3), BENCH_FRONT_DOOR_JWT (`0` leaves the
  *   JWT path out; default on);
  * - BENCH_MCP_ROUNDS (interleaved rounds of the MCP front, default 3);
+ * - BENCH_JOBS_ROUNDS (interleaved rounds of the jobs bench, default 2);
  * - REDIS_URL for the Redis-limiter path (default redis://127.0.0.1:6379; keys under a random
  *   prefix, deleted afterwards), DATABASE_URL for the gateways' store (see @mcpgw/test-support).
  *
  * The front door alone, about 4 × rounds × (warm-up + duration) s: `BENCH_ONLY=front-door pnpm bench`.
  * The MCP front alone, about 5 × rounds × (warm-up + duration) s: `BENCH_ONLY=mcp pnpm bench`.
+ * Async jobs alone, about 4 × rounds × (warm-up + duration) s: `BENCH_ONLY=jobs pnpm bench`.
  */
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
@@ -47,6 +52,7 @@ const ONLY = process.env['BENCH_ONLY'] ?? '';
 const FRONT_DOOR_ROUNDS = Number(process.env['BENCH_FRONT_DOOR_ROUNDS'] ?? 3);
 const FRONT_DOOR_JWT = process.env['BENCH_FRONT_DOOR_JWT'] !== '0';
 const MCP_ROUNDS = Number(process.env['BENCH_MCP_ROUNDS'] ?? 3);
+const JOBS_ROUNDS = Number(process.env['BENCH_JOBS_ROUNDS'] ?? 2);
 const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SETTINGS: LoadSettings = { connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION };
@@ -266,13 +272,14 @@ async function spine(): Promise<SpineResult> {
 }
 
 async function main(): Promise<void> {
-  if (ONLY !== '' && ONLY !== 'spine' && ONLY !== 'front-door' && ONLY !== 'mcp') {
-    throw new Error(`BENCH_ONLY is "spine", "front-door" or "mcp" (or unset for all three), not "${ONLY}"`);
+  if (ONLY !== '' && ONLY !== 'spine' && ONLY !== 'front-door' && ONLY !== 'mcp' && ONLY !== 'jobs') {
+    throw new Error(`BENCH_ONLY is "spine", "front-door", "mcp" or "jobs" (or unset for all four), not "${ONLY}"`);
   }
   console.log(`mcp-gateway bench: c=${CONNECTIONS}, ${WARMUP} s warm-up + ${DURATION} s per path, ${new Date().toISOString()}\n`);
   let spineResult: SpineResult | undefined;
   let frontDoor: FrontDoorResult | undefined;
   let mcp: McpBenchResult | undefined;
+  let jobs: JobsBenchResult | undefined;
   if (ONLY === '' || ONLY === 'spine') spineResult = await spine();
   if (ONLY === '' || ONLY === 'front-door') {
     if (spineResult) console.log('');
@@ -290,10 +297,22 @@ async function main(): Promise<void> {
     mcp = await benchMcp({ load: SETTINGS, rounds: MCP_ROUNDS, progress: (line) => console.error(`[mcp] ${line}`) });
     console.log(formatMcp(mcp));
   }
+  if (ONLY === '' || ONLY === 'jobs') {
+    if (spineResult || frontDoor || mcp) console.log('');
+    jobs = await benchJobs({
+      concurrencies: [1, CONNECTIONS],
+      warmupSec: WARMUP,
+      durationSec: DURATION,
+      rounds: JOBS_ROUNDS,
+      redisUrl: REDIS_URL,
+      progress: (line) => console.error(`[jobs] ${line}`),
+    });
+    console.log(formatJobs(jobs));
+  }
 
   mkdirSync(`${REPO_ROOT}bench/results`, { recursive: true });
   const file = `${REPO_ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, ...spineResult, frontDoor, mcp }, null, 2));
+  writeFileSync(file, JSON.stringify({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, ...spineResult, frontDoor, mcp, jobs }, null, 2));
   console.log(`\nraw results: ${file}`);
   await delay(100);
 }

@@ -263,7 +263,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('lists services and describes one', async () => {
     const list = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.listServices' })).json().result.services;
     expect(list).toEqual([
-      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 9 }),
+      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 10 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
     ]);
     const described = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.describeService', params: { service: 'echo' } })).json().result;

@@ -3,3 +3,5 @@ export { loadConfig, ConfigError, envSchema, GATEWAY_VERSION, type GatewayConfig
 export { BUILTIN_WORKERS } from './workers/builtin-workers.js';
 export { StdioConnection } from './workers/stdio-connection.js';
 export { GatewayMetrics } from './metrics/gateway-metrics.js';
+/** The BullMQ the gateway's jobs run on: the jobs bench measures raw BullMQ with this same version beside the gateway. */
+export { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';

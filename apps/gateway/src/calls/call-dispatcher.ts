@@ -34,6 +34,12 @@ export interface CallRequest {
   endpoint: Endpoint;
   /** Who is calling: scopes are checked here, and the audit row names them. */
   caller: Caller;
+  /**
+   * Where the worker's progress goes (jobs: stored on the job). With it the worker is asked for
+   * progress with a gateway-made token; the answer is still read as `structuredContent`, so the
+   * envelope does not change. Absent on synchronous calls: nothing added to their path.
+   */
+  progressRelay?: CallRelay;
 }
 
 /** A tools/call from the MCP front: the client's `_meta` and where the worker's messages go. */
@@ -181,12 +187,18 @@ export class CallDispatcher {
     if (pinCheck) await pinCheck;
     const series = this.metrics.forTool(service, tool);
     try {
-      const result = await entry.handle.callTool({
-        tool,
-        arguments: request.arguments,
-        requestId: request.requestId,
-        control: request.control,
-      });
+      const result = await entry.handle.callTool(
+        request.progressRelay
+          ? {
+              tool,
+              arguments: request.arguments,
+              requestId: request.requestId,
+              control: request.control,
+              meta: { progressToken: request.requestId, [MetaKeys.structuredOnly]: true },
+              relay: request.progressRelay,
+            }
+          : { tool, arguments: request.arguments, requestId: request.requestId, control: request.control },
+      );
       const meta = result._meta;
       if (result.isError) throw toolError(service, tool, result);
       const reported = meta?.[MetaKeys.tokensUsed];

@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../logger.js';
 import { CallControl } from '../workers/call-control.js';
 import type { JobHistory } from './job-history.js';
 import { boundedResult, queueName, type AttemptError, type JobPayload } from './job-payload.js';
+import { JobProgressRelay } from './job-progress.js';
 import type { QueueJob } from './job-queues.js';
 
 export interface JobConsumerOptions {
@@ -31,6 +32,7 @@ const EARLY_CANCELS = 1_000;
  * `job`). A failed attempt is retried only when its error is retryable and the job has attempts
  * left (only read-only/idempotent tools get more than one); each attempt's error is kept on the
  * job. Cancellations arrive on a Redis channel from whichever gateway took the cancel request.
+ * The worker's progress notifications are stored on the job (throttled; see JobProgressRelay).
  */
 export class JobConsumer {
   private readonly workers: Worker<JobPayload, unknown, string>[] = [];
@@ -85,6 +87,10 @@ export class JobConsumer {
     this.active.set(id, control);
     const startedAt = Date.now();
     this.writeHistory(job, 'active', { startedAt });
+    const progress = new JobProgressRelay(
+      (value) => job.updateProgress(value),
+      (error) => this.options.log.debug({ jobId: id, error: error instanceof Error ? error.message : String(error) }, 'job progress not stored'),
+    );
     try {
       if (control.reason) throw control.reason;
       const envelope = await this.options.dispatcher.call({
@@ -95,6 +101,7 @@ export class JobConsumer {
         control,
         startedAt: performance.now(),
         endpoint: 'job',
+        progressRelay: progress,
         caller: {
           agent: data.agent,
           method: data.authMethod,
@@ -104,11 +111,13 @@ export class JobConsumer {
           rateKey: `agent:${data.agent}`,
         },
       });
+      await progress.flush();
       this.writeHistory(job, 'completed', { startedAt, finishedAt: Date.now(), result: envelope });
       return envelope;
     } catch (thrown) {
       const error = thrown instanceof GatewayError ? thrown : new GatewayError('INTERNAL_ERROR', 'the job failed unexpectedly; see the gateway log');
       if (!(thrown instanceof GatewayError)) this.options.log.error({ err: thrown, jobId: id }, 'job failed unexpectedly');
+      await progress.flush();
       const cancelled = error.spec.name === 'REQUEST_CANCELLED';
       const attempt: AttemptError = { attempt: job.attemptsMade + 1, code: error.spec.code, name: error.spec.name, message: error.message.slice(0, 2_000), at: new Date().toISOString() };
       const updated: JobPayload = { ...data, errors: [...(data.errors ?? []), attempt], ...(cancelled ? { cancelled: true } : {}) };
