@@ -72,6 +72,49 @@ export class SqlJobRepository implements JobRepository {
     );
   }
 
+  /**
+   * Several rows in one statement (at most one per job id: merge first). The same rules as
+   * `upsert`, so a batch may mix new jobs and updates.
+   */
+  async upsertMany(records: readonly JobHistoryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map((record) => ({
+      id: record.id,
+      service: record.service,
+      tool: record.tool,
+      agent: record.agent,
+      status: record.status,
+      attempts: record.attempts,
+      error_name: record.errorName,
+      error_message: record.errorMessage === null ? null : record.errorMessage.slice(0, 2_000),
+      submitted_at: record.submittedAt,
+      started_at: record.startedAt,
+      finished_at: record.finishedAt,
+      duration_ms: record.durationMs,
+      result: record.result === null || record.result === undefined ? null : record.result,
+    }));
+    await this.db.query(
+      `INSERT INTO ${this.table} AS j (${COLUMNS})
+       SELECT r.id, r.service, r.tool, r.agent, r.status, r.attempts, r.error_name, r.error_message, r.submitted_at,
+              r.started_at, r.finished_at, r.duration_ms, r.result
+       FROM json_to_recordset($1::json) AS r(id text, service text, tool text, agent text, status text, attempts integer,
+            error_name text, error_message text, submitted_at timestamptz, started_at timestamptz, finished_at timestamptz,
+            duration_ms double precision, result jsonb)
+       ON CONFLICT (id) DO UPDATE SET
+         status = EXCLUDED.status,
+         attempts = GREATEST(j.attempts, EXCLUDED.attempts),
+         error_name = EXCLUDED.error_name,
+         error_message = EXCLUDED.error_message,
+         started_at = COALESCE(EXCLUDED.started_at, j.started_at),
+         finished_at = EXCLUDED.finished_at,
+         duration_ms = EXCLUDED.duration_ms,
+         result = EXCLUDED.result
+       WHERE j.status IN ('queued', 'active') OR EXCLUDED.status NOT IN ('queued', 'active')
+          OR EXCLUDED.attempts > j.attempts`,
+      [JSON.stringify(rows, storableText)],
+    );
+  }
+
   async get(id: string): Promise<JobHistoryRecord | undefined> {
     const result = await this.db.query<JobRow>(`SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1`, [id]);
     const row = result.rows[0];

@@ -251,6 +251,8 @@ export interface JobHistoryQuery {
 export interface JobRepository {
   /** Inserts or updates the row; a finished row is never moved back to queued/active by a late write. */
   upsert(record: JobHistoryRecord): Promise<void>;
+  /** Several rows in one statement, at most one per job id. */
+  upsertMany(records: readonly JobHistoryRecord[]): Promise<void>;
   get(id: string): Promise<JobHistoryRecord | undefined>;
   list(q: JobHistoryQuery): Promise<{ rows: JobHistoryRecord[]; nextCursor: string | null }>;
 }

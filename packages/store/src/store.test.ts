@@ -209,6 +209,36 @@ describe.each(['postgres', 'embedded'] as const)('the gateway store on %s', (eng
     });
   });
 
+  describe('job history', () => {
+    const row = (id: string, status: 'queued' | 'active' | 'completed', extra: Partial<Record<string, unknown>> = {}) => ({
+      id,
+      service: 'echo',
+      tool: 'echo',
+      agent: 'ops',
+      status,
+      attempts: status === 'queued' ? 0 : 1,
+      errorName: null,
+      errorMessage: null,
+      submittedAt: new Date('2026-11-27T00:00:00Z'),
+      startedAt: status === 'queued' ? null : new Date('2026-11-27T00:00:01Z'),
+      finishedAt: status === 'completed' ? new Date('2026-11-27T00:00:02Z') : null,
+      durationMs: status === 'completed' ? 1000 : null,
+      result: status === 'completed' ? { status: 'success', data: { echo: { message: 'hi' } } } : null,
+      ...extra,
+    });
+
+    it('writes several jobs in one statement and never moves a finished job back', async () => {
+      await store.jobs.upsertMany([row(`${engine}.a`, 'queued'), row(`${engine}.b`, 'active')]);
+      await store.jobs.upsertMany([row(`${engine}.a`, 'completed'), row(`${engine}.b`, 'completed', { result: 'plain text' })]);
+      await store.jobs.upsertMany([row(`${engine}.a`, 'active')]); // a late "active" write
+      const a = await store.jobs.get(`${engine}.a`);
+      expect(a).toMatchObject({ status: 'completed', attempts: 1, durationMs: 1000, result: { status: 'success', data: { echo: { message: 'hi' } } } });
+      expect(a?.startedAt?.toISOString()).toBe('2026-11-27T00:00:01.000Z');
+      expect((await store.jobs.get(`${engine}.b`))?.result).toBe('plain text');
+      await store.jobs.upsertMany([]);
+    });
+  });
+
   describe('tool pins', () => {
     const definition = (description: string): Record<string, unknown> => ({ name: 'query', description, inputSchema: { type: 'object', properties: { sql: { type: 'string' } } } });
     const announce = (tool: string, description: string) => ({ tool, hash: createHash('sha256').update(description).digest('hex'), definition: definition(description) });
