@@ -40,36 +40,7 @@ export class SqlJobRepository implements JobRepository {
   }
 
   async upsert(record: JobHistoryRecord): Promise<void> {
-    await this.db.query(
-      `INSERT INTO ${this.table} AS j (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb)
-       ON CONFLICT (id) DO UPDATE SET
-         status = EXCLUDED.status,
-         attempts = GREATEST(j.attempts, EXCLUDED.attempts),
-         error_name = EXCLUDED.error_name,
-         error_message = EXCLUDED.error_message,
-         started_at = COALESCE(EXCLUDED.started_at, j.started_at),
-         finished_at = EXCLUDED.finished_at,
-         duration_ms = EXCLUDED.duration_ms,
-         result = EXCLUDED.result
-       WHERE j.status IN ('queued', 'active') OR EXCLUDED.status NOT IN ('queued', 'active')
-          OR EXCLUDED.attempts > j.attempts`,
-      [
-        record.id,
-        record.service,
-        record.tool,
-        record.agent,
-        record.status,
-        record.attempts,
-        record.errorName,
-        record.errorMessage === null ? null : record.errorMessage.slice(0, 2_000),
-        record.submittedAt,
-        record.startedAt,
-        record.finishedAt,
-        record.durationMs,
-        record.result === null || record.result === undefined ? null : JSON.stringify(record.result, storableText),
-      ],
-    );
+    await this.upsertMany([record]);
   }
 
   /**

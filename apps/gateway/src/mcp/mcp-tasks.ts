@@ -3,6 +3,7 @@ import { RELATED_TASK_META_KEY } from '@modelcontextprotocol/sdk/types.js';
 import type { Caller } from '../auth/caller.js';
 import type { JobService, JobView } from '../jobs/job-service.js';
 import type { CallControl } from '../workers/call-control.js';
+import { invalidParam as invalid } from '../http/store-errors.js';
 
 /** The first MCP revision with tasks (experimental there): older sessions get synchronous calls. */
 export const TASKS_PROTOCOL_VERSION = '2025-11-25';
@@ -213,9 +214,6 @@ function pause(ms: number, control: CallControl): Promise<void> {
   });
 }
 
-function invalid(path: string, message: string): GatewayError {
-  return new GatewayError('INVALID_PARAMS', message, { data: { issues: [{ path, message }] } });
-}
 
 function alreadyFinished(taskId: string, status: TaskStatus): GatewayError {
   return invalid('taskId', `task ${taskId.slice(0, 100)} is already ${status}; only a working task can be cancelled`);

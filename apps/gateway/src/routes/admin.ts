@@ -1,11 +1,15 @@
 import { GatewayError } from '@mcpgw/protocol';
-import { StoreError, type AuditOutcome, type AuditQuery } from '@mcpgw/store';
+import type { AuditOutcome, AuditQuery } from '@mcpgw/store';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseDuration } from '../auth/duration.js';
 import { isKeyPrefix } from '../auth/api-key.js';
 import { checkKeyInput, createApiKey, keyView } from '../auth/key-admin.js';
 import { checkApproveInput, toolPinView } from '../pins/tool-pin-view.js';
 import { requireJsonBody } from '../plugins/json-body.js';
+import { invalidParam as invalid, storeCall as storeOperation } from '../http/store-errors.js';
+
+/** Admin store operations: an unreachable store is STORE_UNAVAILABLE (503). */
+const storeCall = <T>(fn: () => Promise<T>): Promise<T> => storeOperation(fn, 'retry the admin operation shortly');
 
 const OUTCOMES: readonly AuditOutcome[] = ['ok', 'error', 'denied', 'unauthenticated', 'rate_limited'];
 
@@ -117,21 +121,6 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
   }
 };
 
-function invalid(path: string, message: string): GatewayError {
-  return new GatewayError('INVALID_PARAMS', message, { data: { issues: [{ path, message }] } });
-}
-
-/** Store failures become STORE_UNAVAILABLE (503) and duplicate prefixes a retryable internal error. */
-async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof StoreError && error.code === 'unavailable') {
-      throw new GatewayError('STORE_UNAVAILABLE', 'the gateway store is unreachable; retry the admin operation shortly', { retryAfterSeconds: 5 });
-    }
-    throw error;
-  }
-}
 
 function parseExpiry(expiresIn: unknown, expiresAt: unknown): Date | null {
   if (expiresIn !== undefined && expiresAt !== undefined) throw invalid('expiresIn', 'give expiresIn or expiresAt, not both');

@@ -1,7 +1,8 @@
 import { GatewayError } from '@mcpgw/protocol';
-import { StoreError, type AlertStatus } from '@mcpgw/store';
+import type { AlertStatus } from '@mcpgw/store';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { alertView } from '../alerts/alert-manager.js';
+import { invalidParam as invalid, storeCall } from '../http/store-errors.js';
 
 const STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 
@@ -79,17 +80,3 @@ function notFound(id: string): GatewayError {
   return new GatewayError('ALERT_NOT_FOUND', `no alert has id ${id}; list alerts with GET /alerts`);
 }
 
-function invalid(path: string, message: string): GatewayError {
-  return new GatewayError('INVALID_PARAMS', message, { data: { issues: [{ path, message }] } });
-}
-
-async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof StoreError && error.code === 'unavailable') {
-      throw new GatewayError('STORE_UNAVAILABLE', 'the gateway store is unreachable; retry shortly', { retryAfterSeconds: 5 });
-    }
-    throw error;
-  }
-}
