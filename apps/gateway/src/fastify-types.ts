@@ -1,6 +1,7 @@
 import type { GatewayStore } from '@mcpgw/store';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AlertManager } from './alerts/alert-manager.js';
+import type { WebhookNotifier } from './alerts/webhook-notifier.js';
 import type { AuditWriter } from './audit/audit-writer.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { ApiKeyVerifier } from './auth/api-key-verifier.js';
@@ -43,6 +44,8 @@ declare module 'fastify' {
     idempotentCalls: IdempotentCalls;
     /** Alerts raised by scheduled checks: acknowledgement (alerts API) and the state machine (docs/alerts.md). */
     alerts: AlertManager;
+    /** Alert webhook deliveries: queued in Redis with REDIS_URL (`GET /alerts/webhooks` lists them). */
+    alertWebhooks: WebhookNotifier;
     /** Audits and counts a FORBIDDEN refusal that no call dispatch recorded (listings, admin API). */
     auditForbidden(request: FastifyRequest, error: unknown): void;
   }

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GatewayLogger } from '../logger.js';
-import { resolveWebhookTarget, WebhookTargetRefused, type Resolver } from './ssrf-guard.js';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './webhook-signature.js';
+import type { Resolver } from './ssrf-guard.js';
+import { attemptWebhook, reportDelivery, webhookBackoffMs, webhookLabel, type AlertEvent, type DeliveryOutcome, type WebhookTransport } from './webhook-delivery.js';
+import { WebhookQueue, type DeliveryState, type QueuedDelivery } from './webhook-queue.js';
 
-export type AlertEvent = 'opened' | 'resolved' | 'acknowledged';
-
-/** How a delivery to one URL ended: delivered, failed after every attempt, or refused before any (SSRF guard, 3xx/4xx). */
-export type DeliveryOutcome = 'delivered' | 'failed' | 'refused';
+export type { AlertEvent, DeliveryOutcome } from './webhook-delivery.js';
 
 export interface WebhookNotifierOptions {
   urls: readonly string[];
@@ -20,31 +15,71 @@ export interface WebhookNotifierOptions {
   attempts: number;
   /** Per attempt, connect to last byte. */
   timeoutMs: number;
-  /** First back-off; doubled after each failed attempt, with ±25 % jitter, capped at 30 s. */
+  /** First back-off; doubled after each failed attempt, less up to 25 % jitter. */
   backoffBaseMs: number;
   log: GatewayLogger;
   onOutcome?: (outcome: DeliveryOutcome) => void;
   resolver?: Resolver;
+  /**
+   * Durable deliveries on this Redis (REDIS_URL) under `<keyPrefix>bull` (REDIS_KEY_PREFIX): each
+   * (event, URL) is a BullMQ job that survives a restart. Without it deliveries live in memory.
+   */
+  redis?: { url: string; keyPrefix: string };
+  /** Deliveries this process's consumer sends at once (durable mode; default 4). */
+  concurrency?: number;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-
 /**
- * Posts alert events to every ALERT_WEBHOOK_URLS entry: JSON `{event, alert, sentAt}`, signed (see
- * webhook-signature.ts), retried with exponential back-off on network errors, timeouts, 429 and 5xx.
- * Redirects are never followed (a 3xx is a refusal: it could point anywhere). Deliveries run in the
- * background; `close()` waits for the ones in progress up to a deadline. Each delivery carries
+ * Posts alert events to every ALERT_WEBHOOK_URLS entry: JSON `{event, alert, sentAt}`, signed per
+ * attempt (webhook-signature.ts), retried with exponential back-off on network errors, timeouts,
+ * 408, 429 and 5xx; never following redirects (see webhook-delivery.ts). Each event carries
  * X-MCPGW-Delivery (one id for all its attempts) so receivers can drop duplicates.
+ *
+ * With `redis` the deliveries are BullMQ jobs (webhook-queue.ts), sent by the consumer `start()`
+ * runs here and in every other gateway process on the same Redis: at-least-once across restarts.
+ * When Redis does not take the event (down, or no answer within 2 s), or without `redis`, the event
+ * is delivered from memory by this process, with the same attempts and back-off, and is lost if
+ * the process stops first.
  */
 export class WebhookNotifier {
+  /** In-memory deliveries in progress. */
   private readonly pending = new Set<Promise<void>>();
+  /** Events being added to the queue. */
+  private readonly enqueuing = new Set<Promise<void>>();
   private closed = false;
   private readonly stop = new AbortController();
+  private readonly transport: WebhookTransport;
+  private readonly queue: WebhookQueue | undefined;
 
-  constructor(private readonly options: WebhookNotifierOptions) {}
+  constructor(private readonly options: WebhookNotifierOptions) {
+    this.transport = { secret: options.secret, allowHosts: options.allowHosts, timeoutMs: options.timeoutMs, ...(options.resolver ? { resolver: options.resolver } : {}) };
+    if (options.redis && options.urls.length > 0) {
+      this.queue = new WebhookQueue({
+        redisUrl: options.redis.url,
+        prefix: `${options.redis.keyPrefix}bull`,
+        urls: options.urls,
+        attempts: options.attempts,
+        backoffMs: options.backoffBaseMs,
+        transport: this.transport,
+        log: options.log,
+        ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      });
+    }
+  }
 
   get enabled(): boolean {
     return this.options.urls.length > 0;
+  }
+
+  /** Whether deliveries are queued in Redis (survive a restart). */
+  get durable(): boolean {
+    return this.queue !== undefined;
+  }
+
+  /** Starts this process's consumer of queued deliveries (durable mode; otherwise nothing to do). */
+  start(): void {
+    if (!this.closed) this.queue?.start();
   }
 
   /** Queues the event for every URL and returns at once. */
@@ -52,99 +87,80 @@ export class WebhookNotifier {
     if (!this.enabled || this.closed) return;
     const body = JSON.stringify({ event, alert, sentAt: new Date().toISOString() });
     const delivery = randomUUID();
-    for (const url of this.options.urls) {
-      const task = this.deliver(url, body, delivery, event).finally(() => this.pending.delete(task));
-      this.pending.add(task);
+    if (!this.queue) {
+      this.deliverFromMemory(event, body, delivery);
+      return;
     }
+    this.track(
+      this.queue.enqueue(event, body, delivery).catch((error: unknown) => {
+        this.options.log.warn(
+          { event, delivery, error: (error as Error).message },
+          'alert webhook queue unavailable (Redis): delivering this event from memory; it is lost if this process stops before it is delivered',
+        );
+        this.deliverFromMemory(event, body, delivery);
+      }),
+      this.enqueuing,
+    );
   }
 
-  /** Waits for deliveries in progress (retries included) until `deadlineMs`, then abandons them. */
+  /** Counts and the newest deliveries in `state`; undefined when deliveries are not queued (no REDIS_URL or no URLs). */
+  async deliveries(state: DeliveryState, limit: number): Promise<{ counts: Record<DeliveryState, number>; deliveries: QueuedDelivery[] } | undefined> {
+    return await this.queue?.overview(state, limit);
+  }
+
+  /** Queued deliveries per state, for the metric; undefined when not durable. */
+  queueCounts(): Promise<Record<'waiting' | 'delayed' | 'active' | 'failed', number>> | undefined {
+    return this.queue?.counts();
+  }
+
+  /**
+   * Waits for deliveries in progress until `deadlineMs`, then abandons them. Queued deliveries not
+   * finished by then stay in Redis for the next start; in-memory ones are lost.
+   */
   async close(deadlineMs: number): Promise<void> {
     this.closed = true;
-    if (this.pending.size === 0) return;
+    const started = Date.now();
     const timer = delay(deadlineMs, undefined, { ref: false }).then(() => this.stop.abort());
-    await Promise.race([Promise.allSettled([...this.pending]), timer]);
+    // Events being queued first (each bounded by the 2 s Redis deadline): the connection must not close under them.
+    await Promise.race([Promise.allSettled([...this.enqueuing]), timer]);
+    await Promise.all([
+      this.queue?.close(Math.max(0, deadlineMs - (Date.now() - started))),
+      this.pending.size === 0 ? undefined : Promise.race([Promise.allSettled([...this.pending]), timer]),
+    ]);
     this.stop.abort();
   }
 
-  private async deliver(url: string, body: string, delivery: string, event: AlertEvent): Promise<void> {
-    const { attempts, log } = this.options;
-    const target = new URL(url);
-    const where = `${target.origin}${target.pathname}`; // never the query string: it may hold a token
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.stop.signal.aborted) break;
-      let result: { retry: boolean; reason: string; status?: number };
-      try {
-        const status = await this.post(target, body, delivery);
-        if (status >= 200 && status < 300) {
-          log.info({ webhook: where, event, delivery, attempt, status }, 'alert webhook delivered');
-          this.options.onOutcome?.('delivered');
-          return;
-        }
-        result = { retry: status === 429 || status >= 500, reason: `HTTP ${status}`, status };
-      } catch (error) {
-        if (error instanceof WebhookTargetRefused) {
-          log.error({ webhook: where, event, delivery }, error.message);
-          this.options.onOutcome?.('refused');
-          return;
-        }
-        result = { retry: true, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message };
-      }
-      if (!result.retry) {
-        log.error({ webhook: where, event, delivery, attempt, status: result.status }, `alert webhook refused the delivery (${result.reason}); not retried`);
-        this.options.onOutcome?.('refused');
-        return;
-      }
-      if (attempt < attempts) {
-        const wait = Math.min(MAX_BACKOFF_MS, this.options.backoffBaseMs * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
-        log.warn({ webhook: where, event, delivery, attempt, reason: result.reason, retryInMs: Math.round(wait) }, 'alert webhook delivery failed; retrying');
-        try {
-          await delay(wait, undefined, { signal: this.stop.signal });
-        } catch {
-          break;
-        }
-      } else {
-        log.error({ webhook: where, event, delivery, attempts, reason: result.reason }, 'alert webhook delivery failed after every attempt');
-      }
-    }
-    this.options.onOutcome?.('failed');
+  private track(task: Promise<void>, set = this.pending): void {
+    const tracked = task.finally(() => set.delete(tracked));
+    set.add(tracked);
   }
 
-  /** One POST to the checked address; resolves with the status code (the body is drained, unread). */
-  private async post(target: URL, body: string, delivery: string): Promise<number> {
-    const { address, family } = await resolveWebhookTarget(target, this.options.allowHosts, this.options.resolver);
-    const timestamp = Math.floor(Date.now() / 1000);
-    const pinned: LookupFunction = (_host, options, callback) => {
-      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
-      else callback(null, address, family);
-    };
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    return await new Promise<number>((resolve, reject) => {
-      const req = send(
-        target,
-        {
-          method: 'POST',
-          lookup: pinned,
-          timeout: this.options.timeoutMs,
-          signal: this.stop.signal,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            'user-agent': 'mcp-gateway-alerts',
-            [SIGNATURE_HEADER]: signWebhook(this.options.secret, timestamp, body),
-            [TIMESTAMP_HEADER]: String(timestamp),
-            [DELIVERY_HEADER]: delivery,
-          },
-        },
-        (res: IncomingMessage) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end(body);
-    });
+  private deliverFromMemory(event: AlertEvent, body: string, delivery: string): void {
+    for (const url of this.options.urls) this.track(this.deliver(url, body, delivery, event));
+  }
+
+  private async deliver(url: string, body: string, delivery: string, event: AlertEvent): Promise<void> {
+    const { attempts, log, onOutcome } = this.options;
+    const target = new URL(url);
+    const context = { webhook: webhookLabel(target), event, delivery };
+    let reason = 'the gateway stopped before the delivery finished';
+    let made = 0;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (this.stop.signal.aborted) break;
+      made = attempt;
+      const result = await attemptWebhook(target, body, delivery, this.transport, this.stop.signal);
+      if (result.kind === 'delivered') return reportDelivery(log, onOutcome, context, { kind: 'delivered', attempt, status: result.status });
+      if (result.kind === 'refused') return reportDelivery(log, onOutcome, context, { kind: 'refused', attempt, reason: result.reason, ...(result.status ? { status: result.status } : {}) });
+      reason = this.stop.signal.aborted ? 'the gateway stopped before the delivery finished' : result.reason;
+      if (attempt === attempts || this.stop.signal.aborted) break;
+      const wait = webhookBackoffMs(this.options.backoffBaseMs, attempt);
+      reportDelivery(log, onOutcome, context, { kind: 'retrying', attempt, reason, retryInMs: wait });
+      try {
+        await delay(wait, undefined, { signal: this.stop.signal });
+      } catch {
+        break;
+      }
+    }
+    reportDelivery(log, onOutcome, context, { kind: 'failed', attempts: made, reason });
   }
 }

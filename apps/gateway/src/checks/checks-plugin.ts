@@ -10,7 +10,8 @@ import { DEFAULT_CHECKS_FILE, loadChecksFile, type CheckDefinition } from './che
 /**
  * Scheduled checks and alerts: loads CHECKS_FILE (or the shipped default), builds the alert manager
  * and webhook notifier (always: acknowledgements need them even without checks), and — with
- * REDIS_URL — schedules the checks on BullMQ once the app is ready. Without Redis checks are off
+ * REDIS_URL — consumes the queued webhook deliveries and schedules the checks on BullMQ once the
+ * app is ready. Without Redis checks are off
  * (one warning): BullMQ's schedulers are what make each tick run once across replicas.
  * Nothing here is on the synchronous call path.
  */
@@ -27,10 +28,18 @@ export const checksPlugin: FastifyPluginAsync = fp(
       backoffBaseMs: alertsConfig.backoffMs,
       log: app.log.child({ component: 'alerts' }),
       onOutcome: (outcome) => app.metrics.alertNotifications.labels(outcome).inc(),
+      // Durable deliveries (BullMQ jobs on `alert-webhooks`) whenever Redis is configured.
+      ...(redis.url ? { redis: { url: redis.url, keyPrefix: redis.keyPrefix } } : {}),
     });
     const alerts = new AlertManager(app.store.alerts, notifier, app.log.child({ component: 'alerts' }));
     app.decorate('alerts', alerts);
+    app.decorate('alertWebhooks', notifier);
     app.metrics.openAlerts = () => app.store.alerts.countOpen();
+    app.metrics.alertWebhookQueue = () => notifier.queueCounts();
+    // Every process with webhooks consumes queued deliveries, checks or not (an acknowledgement notifies too).
+    app.addHook('onReady', async () => {
+      notifier.start();
+    });
     app.addHook('onClose', async () => {
       await notifier.close(Math.min(5_000, Math.floor(app.config.shutdownTimeoutMs / 2)));
     });

@@ -99,7 +99,22 @@ export class GatewayMetrics {
 
   readonly checkRuns = this.counter('mcp_check_runs_total', 'Scheduled check runs by check and outcome (ok: condition false, alert: condition true, error: the tool call or the store failed).', ['check', 'outcome'] as const);
 
-  readonly alertNotifications = this.counter('mcp_alert_notifications_total', 'Alert webhook deliveries by outcome (delivered; failed after every attempt; refused: SSRF guard, redirect or 4xx).', ['outcome'] as const);
+  readonly alertNotifications = this.counter('mcp_alert_notifications_total', 'Alert webhook deliveries by outcome (delivered; failed after every attempt; refused: SSRF guard, redirect, 4xx or URL no longer configured).', ['outcome'] as const);
+
+  /** Queued alert webhook deliveries per state, read at scrape time (the checks plugin replaces this; undefined: not queued). */
+  alertWebhookQueue: () => Promise<Record<'waiting' | 'delayed' | 'active' | 'failed', number>> | undefined = () => undefined;
+
+  readonly alertWebhookDeliveries = new Gauge({
+    name: 'mcp_alert_webhook_deliveries',
+    help: 'Alert webhook deliveries in the Redis queue alert-webhooks by state (waiting, delayed: backing off, active, failed: kept after the last attempt or a refusal), read at scrape time: every replica reports the same value.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const counts = await this.alertWebhookQueue()?.catch(() => undefined);
+      if (!counts) return; // not queued, or Redis down: keep the last values
+      for (const [state, count] of Object.entries(counts)) this.alertWebhookDeliveries.labels(state).set(count);
+    },
+  });
 
   /** Open alerts per check, read at scrape time (the checks plugin replaces this; undefined: nothing to report). */
   openAlerts: () => Promise<{ check: string; count: number }[]> | undefined = () => undefined;

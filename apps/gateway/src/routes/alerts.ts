@@ -2,14 +2,16 @@ import { GatewayError } from '@mcpgw/protocol';
 import type { AlertStatus } from '@mcpgw/store';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { alertView } from '../alerts/alert-manager.js';
+import { DELIVERY_STATES, type DeliveryState } from '../alerts/webhook-queue.js';
 import { invalidParam as invalid, storeCall } from '../http/store-errors.js';
 
 const STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 
 /**
  * The alerts API (scope `admin`): `GET /alerts` (`?status=open|acknowledged|resolved`, `limit`,
- * `cursor`), `GET /alerts/:id`, `POST /alerts/:id/ack`. Acknowledgements are audited and sent to the
- * alert webhooks.
+ * `cursor`), `GET /alerts/:id`, `POST /alerts/:id/ack`, `GET /alerts/webhooks` (queued webhook
+ * deliveries: `?state=failed|delayed|waiting|active|completed`, `limit`). Acknowledgements are
+ * audited and sent to the alert webhooks.
  */
 export const alertsRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('preHandler', async (request) => {
@@ -31,6 +33,27 @@ export const alertsRoutes: FastifyPluginAsync = async (app) => {
     if (q['cursor'] !== undefined) query.before = alertId(q['cursor'], 'cursor');
     const alerts = await storeCall(() => app.store.alerts.list(query));
     return { alerts: alerts.map(alertView), nextCursor: alerts.length === query.limit ? alerts.at(-1)!.id : null };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/alerts/webhooks', async (request) => {
+    const q = request.query;
+    let state: DeliveryState = 'failed';
+    if (q['state'] !== undefined) {
+      if (!DELIVERY_STATES.includes(q['state'] as DeliveryState)) throw invalid('state', `state is one of ${DELIVERY_STATES.join(', ')}`);
+      state = q['state'] as DeliveryState;
+    }
+    let limit = 100;
+    if (q['limit'] !== undefined) {
+      limit = Number(q['limit']);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw invalid('limit', 'limit is a whole number from 1 to 1000');
+    }
+    const notifier = app.alertWebhooks;
+    if (!notifier.durable) return { durable: false, state, counts: null, deliveries: [] };
+    try {
+      return { durable: true, state, ...(await notifier.deliveries(state, limit)) };
+    } catch {
+      throw new GatewayError('QUEUE_UNAVAILABLE', 'alert webhook deliveries are queued in Redis (REDIS_URL), which is unreachable; retry when it is back', { retryAfterSeconds: 5 });
+    }
   });
 
   app.get<{ Params: { id: string } }>('/alerts/:id', async (request) => {
