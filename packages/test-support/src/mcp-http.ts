@@ -127,7 +127,10 @@ export class SseReader {
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`no matching SSE message within ${timeoutMs} ms; seen: ${JSON.stringify(this.seen).slice(0, 2_000)}`);
-      const chunk = await Promise.race([this.reader.read(), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), remaining))]);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([this.reader.read(), new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), remaining)))]);
+      // Cleared, so a reader left waiting long does not keep the test process alive.
+      clearTimeout(timer);
       if (chunk === 'timeout') continue;
       if (chunk.done) throw new Error(`the stream ended; seen: ${JSON.stringify(this.seen).slice(0, 2_000)}`);
       const text = this.decoder.decode(chunk.value, { stream: true });

@@ -5,7 +5,7 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 
 /**
- * Idempotency keys on /mcp/rpc and /mcp/execute through `app.inject()`, with the in-memory store
+ * Idempotency keys on /mcp/rpc, /mcp/execute and /mcp through `app.inject()`, with the in-memory store
  * (no REDIS_URL) and the real test worker: one execution per key, replays, 409, 422, release on failure.
  */
 let app: FastifyInstance;
@@ -155,5 +155,50 @@ describe('Idempotency-Key header on POST /mcp/execute', () => {
     const bad = await slash({ command: '/mcp-echo sleep 1' }, { 'idempotency-key': 'x'.repeat(256) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ name: 'INVALID_PARAMS', message: expect.stringMatching(/^Idempotency-Key header must be/) });
+  });
+});
+
+describe('idempotency keys on MCP tools/call (in-memory store)', () => {
+  const mcp = async (body: unknown, headers: Record<string, string> = {}) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/mcp',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      payload: JSON.stringify(body),
+    });
+    const text = response.body;
+    const message = String(response.headers['content-type'] ?? '').includes('text/event-stream')
+      ? JSON.parse(text.split('\n').filter((l) => l.startsWith('data:')).at(-1)!.slice(5))
+      : JSON.parse(text);
+    return { response, message: message as Record<string, any> };
+  };
+  let session: Record<string, string>;
+
+  beforeAll(async () => {
+    const init = await mcp({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    session = { 'mcp-session-id': init.response.headers['mcp-session-id'] as string, 'mcp-protocol-version': '2025-06-18' };
+  });
+
+  const toolCall = (id: number, params: Record<string, unknown>, headers: Record<string, string> = {}) => mcp({ jsonrpc: '2.0', id, method: 'tools/call', params }, { ...session, ...headers });
+
+  it('runs the call once and replays the stored CallToolResult marked replayed, with one audit row each', async () => {
+    const key = freshKey();
+    const before = await completedSleeps();
+    const [hits, misses] = [await metric('mcp_idempotency_hits_total', 'mcp'), await metric('mcp_idempotency_misses_total', 'mcp')];
+    const params = { name: 'echo__sleep', arguments: { ms: 1 }, _meta: { 'mcpgw/idempotencyKey': key } };
+    const first = await toolCall(1, params);
+    expect(first.message['result']).toMatchObject({ structuredContent: { slept: 1 } });
+    const again = await toolCall(2, params);
+    expect(again.message['result']).toEqual({ ...first.message['result'], _meta: { ...first.message['result']._meta, 'mcpgw/idempotent': 'replayed' } });
+    expect(await completedSleeps()).toBe(before + 1);
+    expect(await metric('mcp_idempotency_hits_total', 'mcp')).toBe(hits + 1);
+    expect(await metric('mcp_idempotency_misses_total', 'mcp')).toBe(misses + 1);
+
+    const reused = await toolCall(3, { ...params, arguments: { ms: 2 } });
+    expect(reused.message['error']).toMatchObject({ code: -32016, data: { name: 'IDEMPOTENCY_KEY_REUSED' } });
+    await app.audit.flush();
+    const { rows } = await app.store.audit.query({ agent: 'local', limit: 50 });
+    expect(rows.filter((r) => r.requestId === again.response.headers['x-request-id'])).toEqual([expect.objectContaining({ outcome: 'ok', service: 'echo', tool: 'sleep', endpoint: 'mcp' })]);
+    expect(rows.find((r) => r.requestId === reused.response.headers['x-request-id'])).toMatchObject({ outcome: 'error', errorName: 'IDEMPOTENCY_KEY_REUSED', endpoint: 'mcp' });
   });
 });

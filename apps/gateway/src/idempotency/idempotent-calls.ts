@@ -14,7 +14,7 @@ export interface IdempotentCall {
   /** `performance.now()` when the HTTP request arrived. */
   startedAt: number;
   /** A bounded label value: where the call came in. */
-  endpoint: 'rpc' | 'execute';
+  endpoint: 'rpc' | 'execute' | 'mcp';
   /** The caller's key, already checked with validIdempotencyKey. */
   key: string;
   /** What identifies the request (fingerprinted in canonical JSON): same key + other request = 422. */
@@ -25,7 +25,24 @@ export interface IdempotentCall {
 }
 
 /**
- * Wraps `dispatcher.call` for calls with an idempotency key (security.md D2): the first call with
+ * How one kind of answer is stored and replayed: the success envelope of `/mcp/rpc` and
+ * `/mcp/execute` ({@link ENVELOPE_REPLAY}), or an MCP CallToolResult (mcp/mcp-idempotency.ts).
+ */
+export interface ReplayForm<T> {
+  /** The service and tool a stored answer belongs to: a replay is allowed only where a new call would be. */
+  target(stored: T, call: IdempotentCall): { service: string; tool: string };
+  /** The stored answer as the replaying call gets it, marked as a replay. */
+  replayed(stored: T, call: IdempotentCall): T;
+}
+
+/** Success envelopes: the names are the stored ones; a replay gets this request's id and `metadata.idempotent: "replayed"`. */
+export const ENVELOPE_REPLAY: ReplayForm<SuccessEnvelope> = {
+  target: (stored) => ({ service: stored.metadata.service, tool: stored.metadata.tool }),
+  replayed: (stored, call) => ({ ...stored, metadata: { ...stored.metadata, requestId: call.requestId, idempotent: 'replayed' } }),
+};
+
+/**
+ * Wraps `dispatcher.call` (and the MCP front's `dispatcher.callMcp`) for calls with an idempotency key (security.md D2): the first call with
  * a key runs and, when it succeeds, its envelope is stored; the same caller, key and request again
  * gets that envelope with `metadata.idempotent: "replayed"` and runs nothing; another request with
  * the key is IDEMPOTENCY_KEY_REUSED (422); the key while its call runs is IDEMPOTENCY_IN_FLIGHT
@@ -41,7 +58,17 @@ export class IdempotentCalls {
     private readonly log: GatewayLogger,
   ) {}
 
-  async run(call: IdempotentCall, execute: () => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
+  /** A call answered with a success envelope (`mcp.execute`, `/mcp/execute`). */
+  run(call: IdempotentCall, execute: () => Promise<SuccessEnvelope>): Promise<SuccessEnvelope> {
+    return this.runAs(call, execute, ENVELOPE_REPLAY);
+  }
+
+  /**
+   * A call with any kind of answer: whatever `execute` resolves with is stored (so a result that
+   * reports a failure, such as an MCP `isError` result, is stored like a success); whatever it
+   * throws releases the key.
+   */
+  async runAs<T>(call: IdempotentCall, execute: () => Promise<T>, form: ReplayForm<T>): Promise<T> {
     let begun;
     try {
       begun = await this.store.begin(call.caller.agent, call.key, requestFingerprint(call.request));
@@ -51,7 +78,7 @@ export class IdempotentCalls {
     switch (begun.kind) {
       case 'new': {
         this.metrics.idempotencyMisses.labels(call.endpoint).inc();
-        let result: SuccessEnvelope;
+        let result: T;
         try {
           result = await execute();
         } catch (error) {
@@ -64,18 +91,19 @@ export class IdempotentCalls {
         return result;
       }
       case 'replay': {
-        const stored = begun.result as SuccessEnvelope;
+        const stored = begun.result as T;
+        const { service, tool } = form.target(stored, call);
         // Scopes may have been narrowed since: a replay is allowed only where a new call would be.
         try {
-          call.caller.scopes.requireService(stored.metadata.service);
-          call.caller.scopes.requireTool(stored.metadata.service, stored.metadata.tool);
+          call.caller.scopes.requireService(service);
+          call.caller.scopes.requireTool(service, tool);
         } catch (error) {
           if (error instanceof GatewayError && error.spec.name === 'FORBIDDEN') this.metrics.forbidden.inc();
-          throw this.refused(call, error as GatewayError, 'denied', stored.metadata.service, stored.metadata.tool);
+          throw this.refused(call, error as GatewayError, 'denied', service, tool);
         }
         this.metrics.idempotencyHits.labels(call.endpoint).inc();
-        this.record(call, 'ok', null, stored.metadata.service, stored.metadata.tool);
-        return { ...stored, metadata: { ...stored.metadata, requestId: call.requestId, idempotent: 'replayed' } };
+        this.record(call, 'ok', null, service, tool);
+        return form.replayed(stored, call);
       }
       case 'mismatch':
         throw this.refused(

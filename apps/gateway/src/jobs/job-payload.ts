@@ -46,6 +46,11 @@ export function statusOf(state: string, payload: Pick<JobPayload, 'cancelled'>):
   }
 }
 
+/** The BullMQ key prefix of the job queues (producers, consumers and event readers agree on it). */
+export function bullPrefix(keyPrefix: string): string {
+  return `${keyPrefix}bull`;
+}
+
 /** BullMQ queue of a service (queue names may not contain `:`). */
 export function queueName(service: string): string {
   return `jobs-${service}`;

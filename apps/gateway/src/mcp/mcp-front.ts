@@ -3,6 +3,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.js';
 import type { CallDispatcher } from '../calls/call-dispatcher.js';
+import type { IdempotentCalls } from '../idempotency/idempotent-calls.js';
 import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
@@ -11,10 +12,12 @@ import type { CallRelay, RelayAnswer } from '../workers/call-relay.js';
 import { WorkerRpcError } from '../workers/stdio-connection.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 import type { McpDirectory, ToolFilter } from './mcp-directory.js';
+import { TOOL_RESULT_REPLAY, metaForWorker, toolCallIdempotencyKey, toolCallRequest } from './mcp-idempotency.js';
 import { McpTasks, TASKS_CAPABILITY, TASKS_PROTOCOL_VERSION, withTaskSupport, type TaskJobs } from './mcp-tasks.js';
 import { levelRank, type LocalSession, type McpSessions } from './mcp-sessions.js';
 import type { ReplicaBus } from './replica-bus.js';
 import type { ResponseStream } from './response-stream.js';
+import { TaskStatusNotifier } from './task-status-notifier.js';
 import { NAME_SEPARATOR } from './tool-names.js';
 import type { WorkerLists } from './worker-lists.js';
 
@@ -33,6 +36,11 @@ export interface FrontContext {
   stream: ResponseStream;
   request: FastifyRequest;
   startedAt: number;
+  /**
+   * The `Idempotency-Key` header when the POST held a single message (a key for its `tools/call`);
+   * undefined otherwise (in a batch, each tools/call carries its own in `_meta`).
+   */
+  idempotencyHeader?: string | string[] | undefined;
 }
 
 /** A server→client request waiting for the client's answer (which may arrive at any replica). */
@@ -65,6 +73,10 @@ export interface McpFrontOptions {
   log: FastifyBaseLogger;
   /** The job API when async jobs are available (REDIS_URL): task-augmented calls become jobs. */
   jobs?: TaskJobs | undefined;
+  /** Where tasks' job events are read from (REDIS_URL, the queues' BullMQ prefix): `notifications/tasks/status`. */
+  jobEvents?: { redisUrl: string; prefix: string } | undefined;
+  /** Calls with an idempotency key (`app.idempotentCalls`). */
+  idempotency: Pick<IdempotentCalls, 'runAs'>;
 }
 
 /**
@@ -79,9 +91,15 @@ export class McpFront {
   private readonly subscribed = new Map<string, number>();
   /** MCP tasks (2025-11-25 sessions), when jobs are available. */
   private readonly tasks: McpTasks | undefined;
+  /** `notifications/tasks/status` for the tasks created here, when jobs are available. */
+  private readonly taskStatus: TaskStatusNotifier | undefined;
 
   constructor(private readonly o: McpFrontOptions) {
     this.tasks = o.jobs ? new McpTasks(o.jobs) : undefined;
+    this.taskStatus =
+      o.jobs && o.jobEvents
+        ? new TaskStatusNotifier({ ...o.jobEvents, jobs: o.jobs, send: (nonce, message) => this.deliverTo(nonce, message), log: o.log })
+        : undefined;
     o.bus.onMessage = (message) => {
       switch (message.k) {
         case 'deliver':
@@ -268,14 +286,15 @@ export class McpFront {
     const name = requireString(params, 'name');
     const args = params['arguments'] ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new GatewayError('INVALID_PARAMS', 'arguments must be an object');
+    const key = toolCallIdempotencyKey(params, ctx.idempotencyHeader);
     const target = this.toolTarget(name, ctx);
     const control = new CallControl();
     const { session, request } = ctx;
     session.inFlight.set(id, control);
     cancelOnDisconnect(request, control);
     ctx.stream.watch();
-    try {
-      return await this.o.dispatcher.callMcp({
+    const call = () =>
+      this.o.dispatcher.callMcp({
         service: target.service,
         tool: target.name,
         arguments: args as Record<string, unknown>,
@@ -284,9 +303,27 @@ export class McpFront {
         startedAt: ctx.startedAt,
         endpoint: 'mcp',
         caller: ctx.caller,
-        meta: (params['_meta'] as Record<string, unknown> | undefined) ?? {},
+        meta: metaForWorker(params['_meta'] as Record<string, unknown> | undefined),
         relay: this.relay(params, ctx),
       });
+    try {
+      if (key === undefined) return await call();
+      // The worker's answer is stored, an isError result too (the tool ran); a call that could not
+      // run throws here, before it becomes a tool error below, and so releases the key.
+      return await this.o.idempotency.runAs(
+        {
+          caller: ctx.caller,
+          requestId: request.id,
+          startedAt: ctx.startedAt,
+          endpoint: 'mcp',
+          key,
+          request: toolCallRequest(target.service, target.name, args as Record<string, unknown>),
+          service: target.service,
+          tool: target.name,
+        },
+        call,
+        TOOL_RESULT_REPLAY,
+      );
     } catch (error) {
       if (error instanceof GatewayError && EXECUTION_ERRORS.has(error.spec.name)) {
         // MCP: a call that could not run is a tool error the model can read, not a protocol error.
@@ -314,7 +351,13 @@ export class McpFront {
     const name = requireString(params, 'name');
     const args = params['arguments'] ?? {};
     if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new GatewayError('INVALID_PARAMS', 'arguments must be an object');
-    return tasks.create(ctx.caller, this.toolTarget(name, ctx), args as Record<string, unknown>, params['task'], ctx.request.id);
+    const key = toolCallIdempotencyKey(params, ctx.idempotencyHeader);
+    const target = this.toolTarget(name, ctx);
+    // The job events of the service are read before the job exists, so none of its changes is missed.
+    await this.taskStatus?.prepare(target.service);
+    const created = await tasks.create(ctx.caller, target, args as Record<string, unknown>, params['task'], ctx.request.id, key);
+    this.taskStatus?.watch(created.task, ctx.session.claims.nonce, ctx.caller);
+    return created;
   }
 
   /** tasks/get, tasks/result, tasks/list, tasks/cancel; the waits are cancellable like any request. */
@@ -484,6 +527,13 @@ export class McpFront {
     else this.o.bus.publish({ k: 'deliver', s: session.claims.nonce, m: message });
   }
 
+  /** To a session's GET stream by its nonce: here if open here, else over the bus (its stream may be elsewhere). */
+  private deliverTo(nonce: string, message: unknown): void {
+    const session = this.o.sessions.get(nonce);
+    if (session && session.streams.size > 0) this.sendOnStream(session, message);
+    else this.o.bus.publish({ k: 'deliver', s: nonce, m: message });
+  }
+
   private deliverLocal(nonce: string, message: unknown): void {
     const session = this.o.sessions.get(nonce);
     if (session && session.streams.size > 0) this.sendOnStream(session, message);
@@ -501,6 +551,7 @@ export class McpFront {
 
   /** A terminated session: its calls are cancelled and its worker subscriptions released. */
   forgetSession(nonce: string): void {
+    this.taskStatus?.forgetSession(nonce);
     const session = this.o.sessions.endLocally(nonce);
     if (!session) return;
     for (const control of session.inFlight.values()) control.cancel(new GatewayError('REQUEST_CANCELLED', 'the MCP session was terminated'));
@@ -526,12 +577,13 @@ export class McpFront {
     return rpcErrorObject(resolveError(error, ctx.request.id, ctx.request.log));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const waiting of this.awaited.values()) {
       clearTimeout(waiting.timer);
       waiting.resolve({ error: { code: -32603, message: 'the gateway is shutting down' } });
     }
     this.awaited.clear();
+    await this.taskStatus?.close();
   }
 }
 

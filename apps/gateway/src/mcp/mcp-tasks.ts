@@ -4,6 +4,7 @@ import type { Caller } from '../auth/caller.js';
 import type { JobService, JobView } from '../jobs/job-service.js';
 import type { CallControl } from '../workers/call-control.js';
 import { invalidParam as invalid } from '../http/store-errors.js';
+import { IDEMPOTENT_META } from './mcp-idempotency.js';
 
 /** The first MCP revision with tasks (experimental there): older sessions get synchronous calls. */
 export const TASKS_PROTOCOL_VERSION = '2025-11-25';
@@ -48,14 +49,34 @@ export type TaskJobs = Pick<JobService, 'submit' | 'get' | 'cancel' | 'list'>;
 export class McpTasks {
   constructor(private readonly jobs: TaskJobs) {}
 
-  /** `tools/call` with `params.task`: queues the call and answers a CreateTaskResult at once. */
-  async create(caller: Caller, target: { service: string; name: string }, args: Record<string, unknown>, task: unknown, requestId: string): Promise<{ task: McpTask }> {
+  /**
+   * `tools/call` with `params.task`: queues the call and answers a CreateTaskResult at once. With an
+   * idempotency key the submission is guarded like `mcp.submit`'s: the same key and call again
+   * answers the task it created (its current state, `_meta["mcpgw/idempotent"] = "replayed"`).
+   */
+  async create(
+    caller: Caller,
+    target: { service: string; name: string },
+    args: Record<string, unknown>,
+    task: unknown,
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<{ task: McpTask; _meta?: Record<string, unknown> }> {
     if (task === null || typeof task !== 'object' || Array.isArray(task)) {
       throw invalid('task', 'params.task must be an object such as {} or {"ttl": 60000}');
     }
     const ttl = (task as Record<string, unknown>)['ttl'];
     if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0)) throw invalid('task.ttl', 'params.task.ttl must be a number of milliseconds');
-    const { jobId } = await this.jobs.submit(caller, { service: target.service, tool: target.name, arguments: args, requestId });
+    const submitted = await this.jobs.submit(caller, {
+      service: target.service,
+      tool: target.name,
+      arguments: args,
+      requestId,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey, endpoint: 'mcp' as const }),
+    });
+    const { jobId } = submitted;
+    // The task this key created, as it is now (it may have finished meanwhile).
+    if (submitted.idempotent === 'replayed') return { task: taskOf(await this.jobs.get(caller, jobId)), _meta: { [IDEMPOTENT_META]: 'replayed' } };
     const now = new Date().toISOString();
     // The requested ttl is a wish (the spec lets the receiver decide): results are kept TASK_TTL_MS.
     return { task: { taskId: jobId, status: 'working', ttl: TASK_TTL_MS, createdAt: now, lastUpdatedAt: now, pollInterval: TASK_POLL_INTERVAL_MS } };

@@ -5,7 +5,9 @@ import { CallLimiter } from '../calls/call-limiter.js';
 import { isLoopback } from '../auth/network.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import { requireJsonBody } from '../plugins/json-body.js';
+import { bullPrefix } from '../jobs/job-payload.js';
 import { McpDirectory } from '../mcp/mcp-directory.js';
+import { IDEMPOTENCY_KEY_META } from '../mcp/mcp-idempotency.js';
 import { FRONT_PROTOCOL_VERSIONS, McpFront } from '../mcp/mcp-front.js';
 import { McpSessions, ServerStream, type LocalSession, type SessionLookup } from '../mcp/mcp-sessions.js';
 import { ReplicaBus } from '../mcp/replica-bus.js';
@@ -56,11 +58,13 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     log,
     // MCP tasks are jobs: offered only where jobs work (REDIS_URL).
     jobs: config.redis.url ? app.jobs : undefined,
+    jobEvents: config.redis.url ? { redisUrl: config.redis.url, prefix: bullPrefix(config.redis.keyPrefix) } : undefined,
+    idempotency: app.idempotentCalls,
   });
   const clock = new KeepAliveClock(config.mcp.keepAliveMs);
   app.addHook('onClose', async () => {
     clock.close();
-    front.close();
+    await front.close();
     sessions.close();
     await bus.close();
   });
@@ -121,7 +125,7 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
     }
     void reply
       .header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
-      .header('access-control-allow-headers', 'Content-Type, Accept, Authorization, X-MCP-Key, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
+      .header('access-control-allow-headers', 'Content-Type, Accept, Authorization, X-MCP-Key, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Idempotency-Key')
       .header('access-control-max-age', '600')
       .code(204)
       .send();
@@ -152,7 +156,20 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
 
     const found = requireSession(request, service);
     const session = found instanceof Promise ? await found : found;
-    const ctx = { caller: request.caller, service, session, request, startedAt, stream: undefined as unknown as ResponseStream };
+    const idempotencyHeader = request.headers['idempotency-key'];
+    if (idempotencyHeader !== undefined && Array.isArray(body) && messages.some((m) => m.method === 'tools/call')) {
+      // Refused rather than ignored, so no client believes its calls are protected when they are not.
+      throw new GatewayError('INVALID_REQUEST', `an Idempotency-Key header keys a POST that holds one tools/call; in a batch give each tools/call its own key in params._meta["${IDEMPOTENCY_KEY_META}"]`);
+    }
+    const ctx = {
+      caller: request.caller,
+      service,
+      session,
+      request,
+      startedAt,
+      stream: undefined as unknown as ResponseStream,
+      idempotencyHeader: Array.isArray(body) ? undefined : idempotencyHeader,
+    };
     let requestsInBody = 0;
     for (const message of messages) {
       if (message.method === undefined) {
