@@ -141,6 +141,17 @@ describe('async jobs', () => {
     expect(dead.map((j) => j.jobId)).not.toContain(running);
   }, 60_000);
 
+  it('runs JOBS_SERVICE_CONCURRENCY jobs of a service at once, overriding JOBS_CONCURRENCY', async () => {
+    const { gateway } = await gatewayWithJobs({ JOBS_CONCURRENCY: '1', JOBS_SERVICE_CONCURRENCY: 'echo=3,unknown-service=5' });
+    expect(gateway.output.join('\n')).toContain('JOBS_SERVICE_CONCURRENCY names services this gateway does not run');
+    const jobs = [];
+    for (let i = 0; i < 4; i++) jobs.push(await submit(gateway, 'sleep', { ms: 8_000 }));
+    // Three run at once (not one), the fourth waits for a free slot.
+    await Promise.all(jobs.slice(0, 3).map((id) => waitStatus(gateway, id, 'active')));
+    expect((await getJob(gateway, jobs[3]!)).result.status).toBe('queued');
+    for (const id of jobs) await rpc(gateway, 'mcp.cancelJob', { jobId: id });
+  }, 60_000);
+
   it('shows a job only to its owner and admins; others get JOB_NOT_FOUND', async () => {
     const { gateway, storeEnv } = await gatewayWithJobs();
     const alice = await createKey(storeEnv, 'alice', 'echo');
@@ -197,6 +208,18 @@ describe('async jobs', () => {
     expect(cliAudit.stdout).toContain('jobs.purge');
   }, 90_000);
 
+  it('follows JOBS_RETRY_POLICY: a tool entry over its service entry over JOBS_ATTEMPTS; never for non-idempotent tools', async () => {
+    const { gateway } = await gatewayWithJobs({ JOBS_ATTEMPTS: '3', JOBS_RETRY_POLICY: 'echo=4/20,echo:fail=2/20,echo:crash=5' });
+    const viaTool = await submit(gateway, 'fail', { kind: 'upstream', message: 'upstream down' });
+    expect(await waitStatus(gateway, viaTool, 'dead')).toMatchObject({ attempts: 2, maxAttempts: 2 });
+    // explode (read-only) has no entry of its own: the service's 4 attempts.
+    const viaService = await submit(gateway, 'explode', {});
+    expect((await waitStatus(gateway, viaService, 'dead'))['maxAttempts']).toBe(4);
+    // crash is neither read-only nor idempotent: one attempt, whatever the policy says.
+    const crash = await submit(gateway, 'crash', { code: 3 });
+    expect(await waitStatus(gateway, crash, 'dead')).toMatchObject({ attempts: 1, maxAttempts: 1 });
+  }, 90_000);
+
   it('does not retry a tool that is neither read-only nor idempotent, nor a non-retryable error', async () => {
     const { gateway } = await gatewayWithJobs({ JOBS_ATTEMPTS: '3' });
     const rejected = await submit(gateway, 'fail', { kind: 'failed', message: 'bad input' });
@@ -231,6 +254,23 @@ describe('async jobs', () => {
     expect(refused.status).toBe(503);
     expect(refused.body.error.message).toContain('set REDIS_URL');
   }, 60_000);
+
+  it('on SIGTERM a consumer finishes its active job, leaves the queued ones for the next consumer, and exits 0', async () => {
+    const { gateway, storeEnv } = await gatewayWithJobs({ JOBS_CONSUMER: 'false' });
+    const workerEnv = { ...storeEnv, JOBS_CONCURRENCY: '1', SHUTDOWN_TIMEOUT_MS: '20000', LOG_LEVEL: 'info' };
+    const first = await startJobsWorker(workerEnv);
+    const running = await submit(gateway, 'sleep', { ms: 2_000 });
+    await waitStatus(gateway, running, 'active');
+    const queued = [await submit(gateway, 'echo', { message: 'one' }), await submit(gateway, 'echo', { message: 'two' })];
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    first.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect((await getJob(gateway, running)).result).toMatchObject({ status: 'completed', attempts: 1, result: { data: { slept: 2_000 } } });
+    for (const id of queued) expect((await getJob(gateway, id)).result.status).toBe('queued');
+    const second = await startJobsWorker(workerEnv);
+    cleanups.push(async () => second.kill('SIGTERM'));
+    for (const id of queued) await waitStatus(gateway, id, 'completed');
+  }, 90_000);
 
   it('a job whose jobs-worker is SIGKILLed mid-call is completed by another consumer', async () => {
     const { gateway, storeEnv } = await gatewayWithJobs({ JOBS_CONSUMER: 'false', JOBS_LOCK_MS: '1000' });

@@ -40,6 +40,22 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/BREAKER_VOLUME_THRESHOLD="3": .*10/);
   });
 
+  it('reads per-service job concurrency as service=jobs pairs, and refuses other forms', () => {
+    expect(loadConfig({}).jobs.serviceConcurrency).toEqual({});
+    expect(loadConfig({ JOBS_SERVICE_CONCURRENCY: 'github=2, postgres=16' }).jobs.serviceConcurrency).toEqual({ github: 2, postgres: 16 });
+    for (const bad of ['github', 'github=0', 'github=1001', 'GitHub=2', 'github=two']) {
+      expect(() => loadConfig({ JOBS_SERVICE_CONCURRENCY: bad })).toThrow(/JOBS_SERVICE_CONCURRENCY.*expected service=jobs pairs/);
+    }
+  });
+
+  it('reads job retry policies per service or tool, and refuses other forms', () => {
+    expect(loadConfig({}).jobs.retryPolicy).toEqual({});
+    expect(loadConfig({ JOBS_RETRY_POLICY: 'github=5/2000, postgres:query=2' }).jobs.retryPolicy).toEqual({ github: { attempts: 5, backoffMs: 2000 }, 'postgres:query': { attempts: 2 } });
+    for (const bad of ['github', 'github=0', 'github=101', 'github=3/5', 'github:=3', 'github=three']) {
+      expect(() => loadConfig({ JOBS_RETRY_POLICY: bad })).toThrow(/JOBS_RETRY_POLICY.*expected service\[:tool\]=attempts/);
+    }
+  });
+
   it('treats blank variables as unset', () => {
     expect(loadConfig({ PORT: '  ', HOST: '' }).port).toBe(8100);
   });

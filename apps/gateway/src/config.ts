@@ -35,6 +35,12 @@ const list = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
+/** A job retry policy of a service or tool (JOBS_RETRY_POLICY); unset fields fall back to JOBS_ATTEMPTS / JOBS_BACKOFF_MS. */
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs?: number;
+}
+
 /** Every variable the gateway reads, with its default. README's configuration table mirrors this. */
 export const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -69,6 +75,32 @@ export const envSchema = z.object({
   REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, 'expected redis://[:password@]host:6379[/db]').optional(),
   JOBS_CONSUMER: bool.optional(),
   JOBS_CONCURRENCY: int(1, 1_000).default(4),
+  JOBS_SERVICE_CONCURRENCY: list
+    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}=([1-9][0-9]{0,2}|1000)$/, 'expected service=jobs pairs such as github=2,postgres=16 (1 to 1000 jobs)')))
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), Number(p.slice(p.indexOf('=') + 1))])) as Record<string, number>)
+    .optional(),
+  JOBS_HISTORY_FLUSH_MS: int(0, 10_000).default(200),
+  JOBS_RETRY_POLICY: list
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9-]{0,62}(:[A-Za-z0-9_.-]{1,128})?=([1-9][0-9]?|100)(\/[0-9]{2,7})?$/,
+            'expected service[:tool]=attempts[/backoffMs] entries such as github=5/2000,postgres:query=2 (1 to 100 attempts, back-off 10 ms or more)',
+          ),
+      ),
+    )
+    .transform((entries) => {
+      const policy: Record<string, RetryPolicy> = {};
+      for (const entry of entries) {
+        const [target, rule] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+        const [attempts, backoffMs] = rule.split('/');
+        policy[target] = { attempts: Number(attempts), ...(backoffMs === undefined ? {} : { backoffMs: Number(backoffMs) }) };
+      }
+      return policy;
+    })
+    .optional(),
   JOBS_ATTEMPTS: int(1, 100).default(3),
   JOBS_BACKOFF_MS: int(10, 3_600_000).default(1_000),
   JOBS_LOCK_MS: int(500, 3_600_000).default(30_000),
@@ -160,6 +192,12 @@ export interface GatewayConfig {
     consumer: boolean;
     /** Jobs one process runs at once per service. */
     concurrency: number;
+    /** Per-service overrides of `concurrency` (JOBS_SERVICE_CONCURRENCY). */
+    serviceConcurrency: Record<string, number>;
+    /** Longest a job-history row waits before it is written (rows are written in batches). */
+    historyFlushMs: number;
+    /** Retry policies by `service` or `service:tool` (the more specific wins); only retryable tools use them. */
+    retryPolicy: Record<string, RetryPolicy>;
     /** Attempts of a job whose tool is read-only or idempotent (others get one). */
     attempts: number;
     /** Base of the exponential back-off between attempts (with jitter). */
@@ -300,6 +338,9 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     jobs: {
       consumer: e.JOBS_CONSUMER ?? e.REDIS_URL !== undefined,
       concurrency: e.JOBS_CONCURRENCY,
+      serviceConcurrency: e.JOBS_SERVICE_CONCURRENCY ?? {},
+      historyFlushMs: e.JOBS_HISTORY_FLUSH_MS,
+      retryPolicy: e.JOBS_RETRY_POLICY ?? {},
       attempts: e.JOBS_ATTEMPTS,
       backoffMs: e.JOBS_BACKOFF_MS,
       lockMs: e.JOBS_LOCK_MS,

@@ -5,3 +5,4 @@ export { StdioConnection } from './workers/stdio-connection.js';
 export { GatewayMetrics } from './metrics/gateway-metrics.js';
 /** The BullMQ the gateway's jobs run on: the jobs bench measures raw BullMQ with this same version beside the gateway. */
 export { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';
+export { consumerLanes } from './jobs/job-consumer.js';

@@ -22,7 +22,7 @@ export async function jobsWorkerCommand(config: GatewayConfig, err: Out): Promis
   }
   const logger = createLogger(config);
   const app = await buildApp({ ...config, jobs: { ...config.jobs, consumer: true } }, { logger });
-  logger.info({ services: app.registry.names(), concurrency: config.jobs.concurrency }, 'mcpgw jobs-worker consuming async jobs');
+  logger.info({ services: app.registry.names(), concurrency: config.jobs.concurrency, serviceConcurrency: config.jobs.serviceConcurrency }, 'mcpgw jobs-worker consuming async jobs');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) process.exit(1);

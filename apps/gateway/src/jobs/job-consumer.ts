@@ -7,6 +7,7 @@ import type { GatewayLogger } from '../logger.js';
 import { CallControl } from '../workers/call-control.js';
 import type { JobHistory } from './job-history.js';
 import { boundedResult, queueName, type AttemptError, type JobPayload } from './job-payload.js';
+import { coalesceWrites } from './coalesced-writes.js';
 import { JobProgressRelay } from './job-progress.js';
 import type { QueueJob } from './job-queues.js';
 
@@ -16,7 +17,9 @@ export interface JobConsumerOptions {
   prefix: string;
   cancelChannel: string;
   services: string[];
+  /** Jobs this process runs at once per service, unless `serviceConcurrency` names the service. */
   concurrency: number;
+  serviceConcurrency?: Record<string, number>;
   lockMs: number;
   dispatcher: Pick<CallDispatcher, 'call'>;
   history: JobHistory | undefined;
@@ -25,6 +28,23 @@ export interface JobConsumerOptions {
 
 /** How many cancellations of jobs not (yet) running here are remembered (F9: bounded). */
 const EARLY_CANCELS = 1_000;
+
+/** Job slots one BullMQ Worker serves before the service gets another Worker (see consumerLanes). */
+export const SLOTS_PER_FETCHER = 16;
+/** Most BullMQ Workers per service in one process. */
+export const MAX_FETCHERS = 8;
+
+/**
+ * How a service's concurrency is split over BullMQ Workers: one per SLOTS_PER_FETCHER slots (at most
+ * MAX_FETCHERS), as even as possible, e.g. 50 → [13, 13, 12, 12]. A BullMQ Worker takes jobs one
+ * at a time (each a round trip to Redis), which caps how fast one Worker can start jobs; several
+ * Workers start them in parallel (measured in docs/performance.md). The bench's raw BullMQ
+ * baseline uses the same split.
+ */
+export function consumerLanes(concurrency: number): number[] {
+  const lanes = Math.min(MAX_FETCHERS, Math.max(1, Math.ceil(concurrency / SLOTS_PER_FETCHER)));
+  return Array.from({ length: lanes }, (_, i) => Math.floor(concurrency / lanes) + (i < concurrency % lanes ? 1 : 0));
+}
 
 /**
  * Runs queued jobs: one BullMQ Worker per service in this process, each call going through the
@@ -51,21 +71,27 @@ export class JobConsumer {
     await this.subscriber.subscribe(options.cancelChannel).catch((error: unknown) => {
       options.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'job cancellation channel not subscribed yet (Redis unreachable); retrying in the background');
     });
+    const overrides = options.serviceConcurrency ?? {};
+    const unknown = Object.keys(overrides).filter((name) => !options.services.includes(name));
+    if (unknown.length > 0) options.log.warn({ services: unknown }, 'JOBS_SERVICE_CONCURRENCY names services this gateway does not run; ignored for them');
     for (const service of options.services) {
-      const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-      connection.on('error', () => undefined);
-      this.connections.push(connection);
-      const worker = new Worker<JobPayload, unknown, string>(queueName(service), (job) => this.process(job), {
-        connection,
-        prefix: options.prefix,
-        concurrency: options.concurrency,
-        lockDuration: options.lockMs,
-        stalledInterval: options.lockMs,
-      });
-      worker.on('error', (error) => options.log.warn({ service, error: error.message }, 'job consumer: Redis error (consuming resumes when Redis is back)'));
-      this.workers.push(worker);
+      for (const slots of consumerLanes(overrides[service] ?? options.concurrency)) {
+        const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+        connection.on('error', () => undefined);
+        coalesceWrites(connection);
+        this.connections.push(connection);
+        const worker = new Worker<JobPayload, unknown, string>(queueName(service), (job) => this.process(job), {
+          connection,
+          prefix: options.prefix,
+          concurrency: slots,
+          lockDuration: options.lockMs,
+          stalledInterval: options.lockMs,
+        });
+        worker.on('error', (error) => options.log.warn({ service, error: error.message }, 'job consumer: Redis error (consuming resumes when Redis is back)'));
+        this.workers.push(worker);
+      }
     }
-    options.log.info({ services: options.services, concurrency: options.concurrency }, 'job consumers started');
+    options.log.info({ services: options.services, concurrency: options.concurrency, serviceConcurrency: overrides }, 'job consumers started');
   }
 
   /** Cancels a job running here (REQUEST_CANCELLED, not retried); remembered briefly if it has not started yet. */

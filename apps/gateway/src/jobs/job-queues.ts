@@ -1,7 +1,8 @@
 import { GatewayError } from '@mcpgw/protocol';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { queueName, type JobPayload } from './job-payload.js';
+import { coalesceWrites } from './coalesced-writes.js';
+import { bullPrefix, queueName, type JobPayload } from './job-payload.js';
 
 /** How long a producer operation may take before the caller gets QUEUE_UNAVAILABLE (F5: never hang). */
 const OPERATION_TIMEOUT_MS = 2_000;
@@ -21,7 +22,7 @@ export class JobQueues {
   private readonly queues = new Map<string, Queue<JobPayload, unknown, string>>();
 
   constructor(url: string, keyPrefix: string) {
-    this.prefix = `${keyPrefix}bull`;
+    this.prefix = bullPrefix(keyPrefix);
     this.cancelChannel = `${keyPrefix}jobs:cancel`;
     this.connection = new Redis(url, {
       enableOfflineQueue: false,
@@ -32,6 +33,7 @@ export class JobQueues {
     });
     // Connection errors are reported by the calls that need Redis (QUEUE_UNAVAILABLE), not thrown here.
     this.connection.on('error', () => undefined);
+    coalesceWrites(this.connection);
   }
 
   /** The service's queue; QUEUE_UNAVAILABLE while Redis is not connected. */

@@ -36,6 +36,8 @@ export interface SubmitRequest {
   arguments: Record<string, unknown>;
   idempotencyKey?: string;
   requestId: string;
+  /** Where the submission came in, for the idempotency metrics' `endpoint` label: `rpc` (mcp.submit, the default) or `mcp` (a task-augmented tools/call). */
+  endpoint?: 'rpc' | 'mcp';
 }
 
 const JOB_STATUSES: readonly JobStatus[] = ['queued', 'active', 'completed', 'failed', 'dead'];
@@ -87,13 +89,13 @@ export class JobService {
       case 'in_flight':
         throw new GatewayError('IDEMPOTENCY_IN_FLIGHT', 'a submission with this idempotency key is being queued; retry to get its job id', { retryAfterSeconds: 1 });
       case 'replay': {
-        guard.metrics.idempotencyHits.labels('rpc').inc();
+        guard.metrics.idempotencyHits.labels(request.endpoint ?? 'rpc').inc();
         const stored = begun.result as { jobId: string };
         const status = await this.get(caller, stored.jobId).then((view) => view.status, () => 'queued' as const);
         return { jobId: stored.jobId, status, idempotent: 'replayed' };
       }
       case 'new': {
-        guard.metrics.idempotencyMisses.labels('rpc').inc();
+        guard.metrics.idempotencyMisses.labels(request.endpoint ?? 'rpc').inc();
         let answer: SubmitAnswer;
         try {
           answer = await this.enqueue(caller, request);
@@ -115,7 +117,9 @@ export class JobService {
     const entry = this.registry.require(request.service, (s) => scopes.seesService(s));
     const descriptor = this.registry.resolveTool(entry, request.tool, (t) => scopes.allowsTool(entry.name, t));
     scopes.requireTool(entry.name, descriptor.name);
+    // Only read-only or idempotent tools are ever retried; JOBS_RETRY_POLICY tunes how (tool over service over defaults).
     const retryable = descriptor.annotations?.readOnlyHint === true || descriptor.annotations?.idempotentHint === true;
+    const policy = this.config.jobs.retryPolicy[`${entry.name}:${descriptor.name}`] ?? this.config.jobs.retryPolicy[entry.name];
     const jobId =
       request.idempotencyKey === undefined
         ? `${entry.name}.${randomUUID().replaceAll('-', '')}`
@@ -136,8 +140,8 @@ export class JobService {
     await queues.run(() =>
       queue.add('call', payload, {
         jobId,
-        attempts: retryable ? this.config.jobs.attempts : 1,
-        backoff: { type: 'exponential', delay: this.config.jobs.backoffMs, jitter: 0.5 },
+        attempts: retryable ? (policy?.attempts ?? this.config.jobs.attempts) : 1,
+        backoff: { type: 'exponential', delay: policy?.backoffMs ?? this.config.jobs.backoffMs, jitter: 0.5 },
         // Finished jobs stay in Redis a day (history keeps them longer); dead letters stay until purged or replayed.
         removeOnComplete: { age: 86_400, count: 10_000 },
         removeOnFail: false,
@@ -198,6 +202,7 @@ export class JobService {
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 500) throw invalid('limit', 'a whole number from 1 to 500');
     // Only admins may look at other agents' jobs.
     const owner = caller.scopes.admin ? agent : caller.agent;
+    await this.history.flush(); // this process's rows waiting for their batch
     const page = await this.history.list({ ...(owner ? { agent: owner } : {}), ...(service ? { service } : {}), ...(status ? { status } : {}), ...(cursor ? { before: cursor } : {}), limit });
     return { jobs: page.rows.map(historyView), nextCursor: page.nextCursor };
   }

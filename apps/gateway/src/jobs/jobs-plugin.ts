@@ -16,7 +16,7 @@ export const jobsPlugin: FastifyPluginAsync = fp(
   async (app) => {
     const { config } = app;
     const log = app.log.child({ component: 'jobs' });
-    const history = new JobHistory(app.store.jobs, log);
+    const history = new JobHistory(app.store.jobs, log, config.jobs.historyFlushMs);
     let queues: JobQueues | undefined;
     let consumer: JobConsumer | undefined;
     if (config.redis.url) {
@@ -29,6 +29,7 @@ export const jobsPlugin: FastifyPluginAsync = fp(
           cancelChannel: queues.cancelChannel,
           services: app.registry.names(),
           concurrency: config.jobs.concurrency,
+          serviceConcurrency: config.jobs.serviceConcurrency,
           lockMs: config.jobs.lockMs,
           dispatcher: app.dispatcher,
           history,
