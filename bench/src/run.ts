@@ -37,7 +37,8 @@ import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
  * - BENCH_FRONT_DOOR_ROUNDS (interleaved rounds, default 3), BENCH_FRONT_DOOR_JWT (`0` leaves the
  *   JWT path out; default on);
  * - BENCH_MCP_ROUNDS (interleaved rounds of the MCP front, default 3);
- * - BENCH_JOBS_ROUNDS (interleaved rounds of the jobs bench, default 2);
+ * - BENCH_JOBS_ROUNDS (interleaved rounds of the jobs bench, default 2), BENCH_GATEWAY_NODE_FLAGS
+ *   (node flags for the jobs bench's gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it);
  * - REDIS_URL for the Redis-limiter path (default redis://127.0.0.1:6379; keys under a random
  *   prefix, deleted afterwards), DATABASE_URL for the gateways' store (see @mcpgw/test-support).
  *
@@ -54,6 +55,7 @@ const FRONT_DOOR_JWT = process.env['BENCH_FRONT_DOOR_JWT'] !== '0';
 const MCP_ROUNDS = Number(process.env['BENCH_MCP_ROUNDS'] ?? 3);
 const JOBS_ROUNDS = Number(process.env['BENCH_JOBS_ROUNDS'] ?? 2);
 const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+const GATEWAY_NODE_FLAGS = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SETTINGS: LoadSettings = { connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION };
 
@@ -305,6 +307,7 @@ async function main(): Promise<void> {
       durationSec: DURATION,
       rounds: JOBS_ROUNDS,
       redisUrl: REDIS_URL,
+      gatewayNodeFlags: GATEWAY_NODE_FLAGS,
       progress: (line) => console.error(`[jobs] ${line}`),
     });
     console.log(formatJobs(jobs));

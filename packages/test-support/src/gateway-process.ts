@@ -38,6 +38,8 @@ export interface StartGatewayOptions {
    * `env` says (DATABASE_URL / DATABASE_SCHEMA / MCPGW_DATA_DIR are then the caller's, kept after stop).
    */
   store?: 'postgres' | 'embedded' | 'given';
+  /** Extra node flags before the entry, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/prof']` (not allowed in NODE_OPTIONS). */
+  nodeFlags?: string[];
 }
 
 /** Starts `node apps/gateway/dist/server.js` on free ports and waits until it listens (and is ready). */
@@ -64,7 +66,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   }
   Object.assign(env, options.env);
   if (storeKind === 'given') schema = options.env?.['DATABASE_SCHEMA'];
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, GATEWAY_ENTRY], { cwd: NEUTRAL_CWD, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...(options.nodeFlags ?? []), GATEWAY_ENTRY], { cwd: NEUTRAL_CWD, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
