@@ -15,8 +15,8 @@ export async function postJson<T = any>(url: string, body: unknown, headers: Rec
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function getJson<T = any>(url: string): Promise<JsonResponse<T>> {
-  const response = await fetch(url);
+export async function getJson<T = any>(url: string, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  const response = await fetch(url, { headers });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }

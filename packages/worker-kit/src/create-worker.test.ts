@@ -56,6 +56,15 @@ const wait = tool({
     }),
 });
 
+const purge = tool({
+  name: 'purge',
+  description: 'Deletes everything (destructive).',
+  input: z.object({ target: z.string() }),
+  tokenCost: 1,
+  annotations: { destructiveHint: true },
+  handler: async ({ target }) => ({ purged: target }),
+});
+
 const deps: Deps = { greeting: 'hello', aborted: 0 };
 const configured: WorkerSetup<Deps> = { status: 'configured', mode: 'embedded', notes: 'sample data', deps: async () => deps };
 
@@ -64,7 +73,7 @@ function blueprint(setup: WorkerSetup<Deps> = configured) {
     name: 'greeter',
     version: '2.0.0',
     description: 'Greets.',
-    tools: [greet, refuse, leak, wait],
+    tools: [greet, refuse, leak, wait, purge],
     commands: [{ pattern: 'greet <name>', tool: 'greet', description: 'Say hello.' }],
     requiredEnv: ['GREETER_TOKEN'],
     setup: () => setup,
@@ -118,9 +127,29 @@ describe('createWorker', () => {
     expect((result.content as { text: string }[])[0]!.text).toMatch(/invalid arguments for greet: .*name/);
   });
 
+  it('gives a destructive tool a required confirm: true argument and refuses the call without it', async () => {
+    const { client } = await connect();
+    const listed = (await client.listTools()).tools.find((t) => t.name === 'purge')!;
+    expect(listed.inputSchema).toMatchObject({ required: expect.arrayContaining(['target', 'confirm']), properties: { confirm: { const: true } } });
+    for (const args of [{ target: 'x' }, { target: 'x', confirm: false }, { target: 'x', confirm: 'yes' }]) {
+      const refused = await client.callTool({ name: 'purge', arguments: args });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toContain('purge is destructive: call it again with \\"confirm\\": true to go ahead');
+    }
+    const done = await client.callTool({ name: 'purge', arguments: { target: 'x', confirm: true } });
+    expect(done.structuredContent).toEqual({ purged: 'x' });
+  });
+
+  it('refuses a destructive tool that declares confirm itself', () => {
+    const bad = tool({ name: 'drop', description: 'd', input: z.object({ confirm: z.boolean() }), tokenCost: 1, annotations: { destructiveHint: true }, handler: async () => ({}) });
+    expect(() =>
+      defineWorker<Deps>({ name: 'x', version: '1', description: 'x', tools: [bad], commands: [], requiredEnv: [], setup: () => configured }).prepare({}, silent),
+    ).toThrow(/destructive tools get "confirm" from the kit/);
+  });
+
   it('answers an unknown tool with a protocol error that lists the tools', async () => {
     const { client } = await connect();
-    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/unknown tool "nope"; greeter has: greet, refuse, leak, wait/);
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/unknown tool "nope"; greeter has: greet, refuse, leak, wait, purge/);
   });
 
   it('reports a ToolError with its kind and hides unexpected errors', async () => {
@@ -149,7 +178,7 @@ describe('createWorker', () => {
     const { client } = await connect();
     const manifest = await client.request({ method: WorkerMethods.manifest }, serviceManifestSchema);
     expect(manifest).toMatchObject({ name: 'greeter', version: '2.0.0', mode: 'embedded', notes: 'sample data', requiredEnv: ['GREETER_TOKEN'] });
-    expect(manifest.tools.map((t) => t.name)).toEqual(['greet', 'refuse', 'leak', 'wait']);
+    expect(manifest.tools.map((t) => t.name)).toEqual(['greet', 'refuse', 'leak', 'wait', 'purge']);
     expect(manifest.commands).toEqual([{ pattern: 'greet <name>', tool: 'greet', description: 'Say hello.' }]);
     const health = await client.request({ method: WorkerMethods.health }, healthReportSchema);
     expect(health).toMatchObject({ status: 'ok', pools: [{ name: 'main', size: 2, idle: 1, waiting: 0 }] });

@@ -142,8 +142,24 @@ interface CompiledTool<D> {
   listing: Tool;
 }
 
+/** The argument every destructive tool takes: the caller must pass `confirm: true` (issue 8). */
+export const CONFIRM_ARGUMENT = 'confirm';
+
+/**
+ * Destructive tools (annotations.destructiveHint) get a required `confirm: true` argument added to
+ * their input, so a caller (or an agent) cannot merge, delete or purge by accident; the refusal says
+ * what to add. Their declared input must not define `confirm` itself.
+ */
+function withConfirmation(definition: ToolDefinition<z.ZodObject, unknown, ToolResultData>): z.ZodObject {
+  if (definition.annotations?.destructiveHint !== true) return definition.input;
+  if (CONFIRM_ARGUMENT in definition.input.shape) throw new Error(`tool ${definition.name}: destructive tools get "confirm" from the kit; do not declare it`);
+  return definition.input.extend({
+    [CONFIRM_ARGUMENT]: z.literal(true, { error: `${definition.name} is destructive: call it again with "confirm": true to go ahead` }).describe('Must be true: this tool is destructive and acts at once.'),
+  });
+}
+
 function compileTool<D>(definition: ToolDefinition<z.ZodObject, D, ToolResultData>): CompiledTool<D> {
-  const input = definition.input.strict();
+  const input = withConfirmation(definition as ToolDefinition<z.ZodObject, unknown, ToolResultData>).strict();
   const inputSchema = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   const outputSchema = definition.output
     ? (z.toJSONSchema(definition.output, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>)

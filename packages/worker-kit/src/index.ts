@@ -1,5 +1,5 @@
 export { createWorker, type Worker, type RunningWorker, type StartOptions } from './start-worker.js';
-export { defineWorker, type WorkerOptions, type WorkerSetup, type HealthCheck, type PreparedWorker, type WorkerBlueprint } from './create-worker.js';
+export { CONFIRM_ARGUMENT, defineWorker, type WorkerOptions, type WorkerSetup, type HealthCheck, type PreparedWorker, type WorkerBlueprint } from './create-worker.js';
 export { defineTool, toolDefiner, type ToolDefinition, type ToolContext, type ToolResultData } from './define-tool.js';
 export { toolResult, type FullToolResult } from './tool-result.js';
 export { type ClientFeatures, type RequestContext } from './request-context.js';

@@ -41,6 +41,29 @@ describe('Scopes', () => {
     expect(() => new Scopes([]).requireService('postgres')).toThrow(/this caller has no scopes/);
   });
 
+  it('service:read allows the read-only tools of the service and nothing else', () => {
+    const entry = {
+      name: 'github',
+      tools: new Map<string, { annotations?: { readOnlyHint?: boolean } }>([
+        ['list_repos', { annotations: { readOnlyHint: true } }],
+        ['merge_pr', { annotations: { readOnlyHint: false } }],
+        ['create_issue', {}],
+      ]),
+    };
+    const s = new Scopes(['github:read']);
+    expect(s.seesService('github')).toBe(true);
+    expect(s.seesService('cloudflare')).toBe(false);
+    const allowed = s.toolFilter(entry);
+    expect(['list_repos', 'merge_pr', 'create_issue'].filter(allowed)).toEqual(['list_repos']);
+    expect(() => s.requireToolOf(entry, 'list_repos')).not.toThrow();
+    expect(() => s.requireToolOf(entry, 'merge_pr')).toThrow(/"github:read" covers only its read-only tools/);
+    // A read-only tool of another service is not covered.
+    expect(s.allowsTool('cloudflare', 'list_zones', true)).toBe(false);
+    // The whole service (or the tool by name) still allows writes.
+    expect(new Scopes(['github:read', 'github:merge_pr']).toolFilter(entry)('merge_pr')).toBe(true);
+    expect(parseScopeList('github:read')).toEqual(['github:read']);
+  });
+
   it('parses scope lists and refuses malformed ones', () => {
     expect(parseScopeList('postgres, odoo postgres:query')).toEqual(['postgres', 'odoo', 'postgres:query']);
     expect(parseScopeList(['*', '*'])).toEqual(['*']);

@@ -96,10 +96,10 @@ export class CallDispatcher {
       const scopes = request.caller.scopes;
       scopes.requireService(service);
       const entry = this.registry.require(service, (s) => scopes.seesService(s));
-      const descriptor = this.registry.resolveTool(entry, tool, (t) => scopes.allowsTool(entry.name, t));
+      const descriptor = this.registry.resolveTool(entry, tool, scopes.toolFilter(entry));
       service = entry.name;
       tool = descriptor.name;
-      scopes.requireTool(service, tool);
+      scopes.requireToolOf(entry, tool);
       const pinCheck = this.requirePinned(service, tool);
       if (pinCheck) await pinCheck;
       series = this.metrics.forTool(service, tool);
@@ -179,10 +179,10 @@ export class CallDispatcher {
     // Lookup failures (unknown service or tool) never reach a worker: they are counted only in
     // mcp_requests_failed_total by the route, so per-tool series stay bounded to real tools.
     const entry = this.registry.require(request.service, (s) => scopes.seesService(s));
-    const descriptor = this.registry.resolveTool(entry, request.tool, (t) => scopes.allowsTool(entry.name, t));
+    const descriptor = this.registry.resolveTool(entry, request.tool, scopes.toolFilter(entry));
     const service = entry.name;
     const tool = descriptor.name;
-    scopes.requireTool(service, tool);
+    scopes.requireToolOf(entry, tool);
     const pinCheck = this.requirePinned(service, tool);
     if (pinCheck) await pinCheck;
     const series = this.metrics.forTool(service, tool);

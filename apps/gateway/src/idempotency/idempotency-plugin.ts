@@ -38,7 +38,8 @@ export const idempotencyPlugin: FastifyPluginAsync = fp(
       if (outage) log.info('idempotency store (Redis) reachable again');
       outage = false;
     });
-    app.decorate('idempotentCalls', new IdempotentCalls(store, app.metrics, app.audit, log));
+    const isReadOnly = (service: string, tool: string): boolean => app.registry.get(service)?.tools.get(tool)?.annotations?.readOnlyHint === true;
+    app.decorate('idempotentCalls', new IdempotentCalls(store, app.metrics, app.audit, log, isReadOnly));
     app.addHook('onClose', async () => {
       await store.close();
     });

@@ -56,6 +56,8 @@ export class IdempotentCalls {
     private readonly metrics: GatewayMetrics,
     private readonly audit: AuditWriter,
     private readonly log: GatewayLogger,
+    /** Whether a tool only reads (for `service:read` scopes when a replay is checked); none: treated as not read-only. */
+    private readonly isReadOnly: (service: string, tool: string) => boolean = () => false,
   ) {}
 
   /** A call answered with a success envelope (`mcp.execute`, `/mcp/execute`). */
@@ -96,7 +98,7 @@ export class IdempotentCalls {
         // Scopes may have been narrowed since: a replay is allowed only where a new call would be.
         try {
           call.caller.scopes.requireService(service);
-          call.caller.scopes.requireTool(service, tool);
+          call.caller.scopes.requireTool(service, tool, this.isReadOnly(service, tool));
         } catch (error) {
           if (error instanceof GatewayError && error.spec.name === 'FORBIDDEN') this.metrics.forbidden.inc();
           throw this.refused(call, error as GatewayError, 'denied', service, tool);

@@ -115,8 +115,8 @@ export class JobService {
     const scopes = caller.scopes;
     scopes.requireService(request.service);
     const entry = this.registry.require(request.service, (s) => scopes.seesService(s));
-    const descriptor = this.registry.resolveTool(entry, request.tool, (t) => scopes.allowsTool(entry.name, t));
-    scopes.requireTool(entry.name, descriptor.name);
+    const descriptor = this.registry.resolveTool(entry, request.tool, scopes.toolFilter(entry));
+    scopes.requireToolOf(entry, descriptor.name);
     // Only read-only or idempotent tools are ever retried; JOBS_RETRY_POLICY tunes how (tool over service over defaults).
     const retryable = descriptor.annotations?.readOnlyHint === true || descriptor.annotations?.idempotentHint === true;
     const policy = this.config.jobs.retryPolicy[`${entry.name}:${descriptor.name}`] ?? this.config.jobs.retryPolicy[entry.name];

@@ -61,7 +61,7 @@ export class McpDirectory {
     for (const name of service ? [service] : this.services()) {
       if (!scopes.seesService(name)) continue;
       for (const tool of this.lists.offer(name).tools) {
-        if (!scopes.allowsTool(name, tool.name) || !allowed(name, tool)) continue;
+        if (!scopes.allowsTool(name, tool.name, (tool.annotations as { readOnlyHint?: boolean } | undefined)?.readOnlyHint === true) || !allowed(name, tool)) continue;
         out.push(service ? tool : { ...tool, name: namespacedName(name, tool.name) });
       }
     }

@@ -13,7 +13,7 @@ export const catalogRoutes: FastifyPluginAsync = async (app) => {
       services: app.registry
         .list()
         .filter((entry) => scopes.seesService(entry.name))
-        .map((entry) => describeService(entry, (tool) => scopes.allowsTool(entry.name, tool))),
+        .map((entry) => describeService(entry, scopes.toolFilter(entry))),
     };
   });
 
@@ -21,6 +21,6 @@ export const catalogRoutes: FastifyPluginAsync = async (app) => {
     const scopes = request.caller.scopes;
     scopes.requireService(request.params.name);
     const entry = app.registry.require(request.params.name, (s) => scopes.seesService(s));
-    return describeService(entry, (tool) => scopes.allowsTool(entry.name, tool));
+    return describeService(entry, scopes.toolFilter(entry));
   });
 };

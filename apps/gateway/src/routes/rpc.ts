@@ -90,7 +90,7 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
       services: app.registry
         .list()
         .filter((entry) => scopes.seesService(entry.name))
-        .map((entry) => summarizeService(entry, (tool) => scopes.allowsTool(entry.name, tool))),
+        .map((entry) => summarizeService(entry, scopes.toolFilter(entry))),
     };
   });
 
@@ -103,7 +103,7 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     const scopes = ctx.request.caller.scopes;
     scopes.requireService(name);
     const entry = app.registry.require(name, (s) => scopes.seesService(s));
-    return describeService(entry, (tool) => scopes.allowsTool(entry.name, tool));
+    return describeService(entry, scopes.toolFilter(entry));
   });
 
   // Async jobs (docs/jobs.md): queued on Redis, never on the synchronous path above.
