@@ -39,6 +39,11 @@ export const MetaKeys = {
    * so this is how the gateway knows whose call a worker→client message belongs to.
    */
   relatedRequestId: 'mcpgw/relatedRequestId',
+  /**
+   * On a tools/call request from the gateway: the calling agent's identity (key name, JWT `sub`, or
+   * `local` / its X-Agent-Id), set by the gateway only — a client's own value is replaced or dropped.
+   */
+  agent: 'mcpgw/agent',
 } as const;
 
 /** Service names become URL segments and slash prefixes (`/mcp-<name>`), so they are kept simple. */

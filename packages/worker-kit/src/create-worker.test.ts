@@ -147,6 +147,18 @@ describe('createWorker', () => {
     ).toThrow(/destructive tools get "confirm" from the kit/);
   });
 
+  it('gives handlers the calling agent the gateway sent as _meta["mcpgw/agent"]', async () => {
+    const whoami = tool({ name: 'whoami', description: 'w', input: z.object({}), tokenCost: 1, handler: async (_args, ctx) => ({ agent: ctx.agent ?? null }) });
+    const worker = defineWorker<Deps>({ name: 'x', version: '1', description: 'x', tools: [whoami], setup: () => configured }).prepare({}, silent);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await worker.createServer().connect(serverSide);
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(clientSide);
+    clients.push(client);
+    expect((await client.callTool({ name: 'whoami', arguments: {}, _meta: { [MetaKeys.agent]: 'agent_001' } })).structuredContent).toEqual({ agent: 'agent_001' });
+    expect((await client.callTool({ name: 'whoami', arguments: {} })).structuredContent).toEqual({ agent: null });
+  });
+
   it('answers an unknown tool with a protocol error that lists the tools', async () => {
     const { client } = await connect();
     await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/unknown tool "nope"; greeter has: greet, refuse, leak, wait, purge/);

@@ -16,6 +16,12 @@ export interface ToolContext<D> extends Partial<ClientFeatures> {
   signal: AbortSignal;
   /** The gateway's request id, when the call came through the gateway. */
   requestId: string | undefined;
+  /**
+   * The calling agent's identity (key name, JWT `sub`, or `local` / its X-Agent-Id), sent by the
+   * gateway as `_meta["mcpgw/agent"]`; undefined when the call did not come through the gateway.
+   * Optional so that contexts built by hand stay valid.
+   */
+  agent?: string | undefined;
   /** The worker's own log (stderr), bound to this call. For MCP logging to the client, use `sendLog`. */
   log: Logger;
   /** Overrides the tool's declared token cost for this call (e.g. real LLM usage). */

@@ -17,6 +17,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { MetaKeys } from '@mcpgw/protocol';
 import type { Logger } from 'pino';
 import { ToolError } from './tool-error.js';
 
@@ -58,6 +59,8 @@ export interface RequestContext<D> extends ClientFeatures {
   signal: AbortSignal;
   /** The gateway's request id, when the request came through the gateway. */
   requestId: string | undefined;
+  /** The calling agent's identity (`_meta["mcpgw/agent"]`), when the request came through the gateway. */
+  agent: string | undefined;
   /** The worker's own log (stderr), bound to this request. */
   log: Logger;
   /** Sends an MCP progress notification when the caller asked for progress. */
@@ -137,6 +140,7 @@ export function createRequestContext<D>(
     deps,
     signal: extra.signal,
     requestId,
+    agent: agentOf(extra._meta),
     get log(): Logger {
       const s = this[STATE];
       return (s.childLog ??= s.baseLog.child({ [s.kind]: s.label, requestId: s.requestId }));
@@ -152,6 +156,12 @@ export function createRequestContext<D>(
     closeSSEStream: extra.closeSSEStream,
     [STATE]: state,
   };
+}
+
+/** The caller the gateway named in `_meta` (a non-empty string), else undefined. */
+function agentOf(meta: Record<string, unknown> | undefined): string | undefined {
+  const agent = meta?.[MetaKeys.agent];
+  return typeof agent === 'string' && agent !== '' ? agent : undefined;
 }
 
 /** Tokens a handler reported with `ctx.reportTokens`, if any. */
