@@ -6,7 +6,11 @@ import { REPO_ROOT } from '@mcpgw/test-support';
 import { postgresEnvSchema } from '@mcpgw/worker-postgres';
 // The monitoring workers are not dependencies of this package: their sources are imported by path.
 import { birEnvSchema, birWorker } from '../apps/workers/bir/src/bir-worker.js';
+import { cloudflareEnvSchema, cloudflareWorker } from '../apps/workers/cloudflare/src/cloudflare-worker.js';
+import { githubEnvSchema, githubWorker } from '../apps/workers/github/src/github-worker.js';
+import { mem0EnvSchema, mem0Worker } from '../apps/workers/mem0/src/mem0-worker.js';
 import { monitorEnvSchema, monitorWorker } from '../apps/workers/monitor/src/monitor-worker.js';
+import { n8nEnvSchema, n8nWorker } from '../apps/workers/n8n/src/n8n-worker.js';
 import { odooEnvSchema, odooWorker } from '../apps/workers/odoo/src/odoo-worker.js';
 import { supabaseEnvSchema, supabaseWorker } from '../apps/workers/supabase/src/supabase-worker.js';
 
@@ -30,6 +34,10 @@ const MONITORING_WORKERS: readonly { worker: DocumentedWorker; env: ZodShaped }[
   { worker: supabaseWorker, env: supabaseEnvSchema },
   { worker: birWorker, env: birEnvSchema },
   { worker: monitorWorker, env: monitorEnvSchema },
+  { worker: n8nWorker, env: n8nEnvSchema },
+  { worker: cloudflareWorker, env: cloudflareEnvSchema },
+  { worker: mem0Worker, env: mem0EnvSchema },
+  { worker: githubWorker, env: githubEnvSchema },
 ];
 
 /** A schema's default as the docs write it, or undefined when the variable has none. */
@@ -58,7 +66,7 @@ describe('error codes', () => {
 });
 
 describe('configuration', () => {
-  const documented = new Set(rows(readme, /^`[A-Z_]+`$/).map(([name]) => name!.replace(/`/g, '')));
+  const documented = new Set(rows(readme, /^`[A-Z][A-Z0-9_]*`$/).map(([name]) => name!.replace(/`/g, '')));
   const example = read('.env.example');
 
   it('README documents every variable the gateway reads', () => {
@@ -73,7 +81,7 @@ describe('configuration', () => {
   });
 
   it('README and .env.example give every gateway default as the code has it', () => {
-    const readmeDefaults = new Map(rows(readme, /^`[A-Z_]+`$/).map(([name, value]) => [name!.replace(/`/g, ''), value ?? '']));
+    const readmeDefaults = new Map(rows(readme, /^`[A-Z][A-Z0-9_]*`$/).map(([name, value]) => [name!.replace(/`/g, ''), value ?? '']));
     for (const [name, schema] of Object.entries(envSchema.shape)) {
       const def = (schema as unknown as { def: { type: string; defaultValue?: unknown } }).def;
       if (def.type !== 'default') continue;
@@ -86,7 +94,7 @@ describe('configuration', () => {
   });
 
   it('README documents every variable the odoo, supabase, bir and monitor workers read, with its default', () => {
-    const readmeDefaults = new Map(rows(readme, /^`[A-Z_]+`$/).map(([name, value]) => [name!.replace(/`/g, ''), value ?? '']));
+    const readmeDefaults = new Map(rows(readme, /^`[A-Z][A-Z0-9_]*`$/).map(([name, value]) => [name!.replace(/`/g, ''), value ?? '']));
     for (const { worker, env } of MONITORING_WORKERS) {
       for (const [name, schema] of Object.entries(env.shape)) {
         expect({ worker: worker.options.name, name, documented: documented.has(name) }).toEqual({ worker: worker.options.name, name, documented: true });
@@ -117,7 +125,7 @@ describe('tools and workers', () => {
     .map((f) => read(`docs/tools/${f}`))
     .join('\n');
   /** Headings that name a tool: `# \`get_system_health\`` or `## \`search_read\``. */
-  const toolHeading = () => /^#{1,2} `([a-z_]+)`$/gm;
+  const toolHeading = () => /^#{1,2} `([a-z][a-z0-9_]*)`$/gm;
   /** The text documenting one tool: from its heading to the next tool's heading. */
   const sectionOf = (tool: string): string | undefined => {
     const start = toolDocs.search(new RegExp(`^#{1,2} \`${tool}\`$`, 'm'));

@@ -226,7 +226,7 @@ describe('async jobs', () => {
     const dead = await waitStatus(gateway, rejected, 'dead');
     expect(dead).toMatchObject({ attempts: 1, maxAttempts: 3, error: { name: 'TOOL_FAILED', message: 'bad input' } });
     expect(dead['errors']).toHaveLength(1);
-    // crash is destructive: one attempt, though WORKER_CRASHED is retryable.
+    // crash is not idempotent: one attempt, though WORKER_CRASHED is retryable.
     const crash = await submit(gateway, 'crash', { code: 3 });
     expect(await waitStatus(gateway, crash, 'dead')).toMatchObject({ attempts: 1, maxAttempts: 1, error: { name: 'WORKER_CRASHED' } });
   }, 60_000);

@@ -25,8 +25,10 @@ describe('sandbox mode (no upstream credentials)', () => {
   it('says so at start-up and in the catalog', async () => {
     expect(gateway.output.join('\n')).toMatch(/SANDBOX MODE: odoo, supabase, bir, monitor answer from built-in fakes/);
     const catalog = await getJson(`${gateway.url}/mcp/catalog`);
-    expect(catalog.body.services.map((s: { name: string }) => s.name)).toEqual(['odoo', 'supabase', 'bir', 'monitor']);
-    for (const service of catalog.body.services) expect(service).toMatchObject({ mode: 'sandbox', sandbox: true });
+    // The local references (location "local", docs/local-references.md) follow the routed services.
+    const routed = catalog.body.services.filter((s: { routed: boolean }) => s.routed);
+    expect(routed.map((s: { name: string }) => s.name)).toEqual(['odoo', 'supabase', 'bir', 'monitor']);
+    for (const service of routed) expect(service).toMatchObject({ mode: 'sandbox', sandbox: true });
   });
 
   it.each([

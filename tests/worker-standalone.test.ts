@@ -20,7 +20,7 @@ describe('a worker used directly over stdio', () => {
     expect(client.getServerVersion()).toEqual({ name: 'echo', version: '1.0.0' });
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['echo', 'sleep', 'crash', 'fail', 'explode', 'stdout_noise', 'worker_stats', 'environment', 'read_flag', 'progress_steps']);
-    expect(tools.find((t) => t.name === 'crash')?.annotations).toEqual({ destructiveHint: true });
+    expect(tools.find((t) => t.name === 'crash')?.annotations).toEqual({ idempotentHint: false });
   });
 
   it('runs a tool, returning both text and structured content to a generic client', async () => {

@@ -265,6 +265,8 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
     expect(list).toEqual([
       expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 10 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
+      // The local references follow: listed for agents, not routed (registry/local-references.ts).
+      ...['playwright', 'shadcn', 'magicui', 'taskmaster'].map((name) => expect.objectContaining({ name, location: 'local', routed: false, status: 'local' })),
     ]);
     const described = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.describeService', params: { service: 'echo' } })).json().result;
     expect(described.tools.find((t: { name: string }) => t.name === 'sleep')).toMatchObject({ tokenCost: 5, inputSchema: { type: 'object', required: ['ms'] } });
@@ -318,7 +320,7 @@ describe('GET /mcp/catalog and /mcp/service/:name', () => {
     const echo = response.json().services.find((s: { name: string }) => s.name === 'echo');
     expect(echo).toMatchObject({ name: 'echo', version: '1.0.0', location: 'server', status: 'ok', breaker: 'closed', embedded: false });
     expect(echo.commands).toContainEqual({ usage: '/mcp-echo sleep <ms>', tool: 'sleep', description: expect.any(String) });
-    expect(echo.tools.find((t: { name: string }) => t.name === 'crash').annotations).toEqual({ destructiveHint: true });
+    expect(echo.tools.find((t: { name: string }) => t.name === 'crash').annotations).toEqual({ idempotentHint: false });
     const locked = response.json().services.find((s: { name: string }) => s.name === 'locked');
     expect(locked).toMatchObject({ status: 'unconfigured', missingEnv: ['ECHO_SECRET'] });
   });

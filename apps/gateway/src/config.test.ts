@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SandboxEndpoints } from '@mcpgw/fakes';
 import { TEST_WORKER_ENTRY } from '@mcpgw/test-support';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -18,16 +19,24 @@ describe('loadConfig', () => {
       rpcMaxBatch: 100,
       breaker: { volumeThreshold: 10, errorThresholdPercentage: 50 },
     });
-    expect(config.workers.map((w) => w.name)).toEqual(['postgres', 'odoo', 'supabase', 'bir', 'monitor']);
+    expect(config.workers.map((w) => w.name)).toEqual(expect.arrayContaining(['postgres', 'odoo', 'supabase', 'bir', 'monitor', 'cloudflare']));
   });
 
   it('points workers without upstream credentials at the sandbox (SANDBOX=auto), and only those', () => {
     const sandboxed = (env: Record<string, string>) => loadConfig(env).workers.filter((w) => w.sandboxEnv).map((w) => w.name);
-    expect(sandboxed({})).toEqual(['odoo', 'supabase', 'bir', 'monitor']);
-    expect(sandboxed({ ODOO_URL: 'https://erp.example.com', ODOO_API_KEY: 'k' })).toEqual(['supabase', 'bir']);
+    // Every built-in worker but postgres (embedded demo) has a sandbox.
+    expect(sandboxed({})).toEqual(loadConfig({}).workers.map((w) => w.name).filter((n) => n !== 'postgres'));
+    expect(sandboxed({})).toEqual(expect.arrayContaining(['odoo', 'supabase', 'bir', 'monitor', 'cloudflare']));
+    const withOdoo = sandboxed({ ODOO_URL: 'https://erp.example.com', ODOO_API_KEY: 'k' });
+    expect(withOdoo).toEqual(expect.arrayContaining(['supabase', 'bir', 'cloudflare']));
+    expect(withOdoo).not.toContain('odoo');
+    expect(withOdoo).not.toContain('monitor');
+    expect(sandboxed({ CLOUDFLARE_API_TOKEN: 't'.repeat(40) })).not.toContain('cloudflare');
+    expect(sandboxed({})).toContain('mem0');
+    expect(sandboxed({ MEM0_API_URL: 'http://mem0.internal:8888' })).not.toContain('mem0');
     expect(sandboxed({ SANDBOX: 'off' })).toEqual([]);
     const odoo = loadConfig({}).workers.find((w) => w.name === 'odoo')!;
-    const env = odoo.sandboxEnv!({ odoo: { url: 'http://127.0.0.1:1', db: 'sandbox', username: 'admin', apiKey: 'k' }, supabase: { url: 'http://127.0.0.1:2', serviceRoleKey: 's' }, databaseUrl: 'postgres://x@127.0.0.1:3/postgres' });
+    const env = odoo.sandboxEnv!({ odoo: { url: 'http://127.0.0.1:1', db: 'sandbox', username: 'admin', apiKey: 'k' }, supabase: { url: 'http://127.0.0.1:2', serviceRoleKey: 's' }, databaseUrl: 'postgres://x@127.0.0.1:3/postgres' } as SandboxEndpoints);
     expect(env).toEqual({ ODOO_URL: 'http://127.0.0.1:1', ODOO_DB: 'sandbox', ODOO_USERNAME: 'admin', ODOO_API_KEY: 'k', ODOO_SANDBOX: 'true' });
     expect(() => loadConfig({ SANDBOX: 'maybe' })).toThrow(/SANDBOX="maybe"/);
   });
@@ -81,7 +90,7 @@ describe('loadConfig', () => {
       ['postgres', false],
       ['echo', true],
     ]);
-    expect(() => loadConfig({ REQUIRED_WORKERS: 'github' })).toThrow(/REQUIRED_WORKERS: "github" is not a started worker/);
+    expect(() => loadConfig({ REQUIRED_WORKERS: 'gitlab' })).toThrow(/REQUIRED_WORKERS: "gitlab" is not a started worker/);
   });
 
   it('gives a worker only the base variables, its own prefix and its declared prefixes', () => {

@@ -4,7 +4,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { serviceNameSchema } from '@mcpgw/protocol';
 import { z } from 'zod';
 import { parseCidr } from './auth/network.js';
+import { localReference } from './registry/local-references.js';
 import { BUILTIN_WORKERS, type BuiltinWorker } from './workers/builtin-workers.js';
+import { LocalServicesFileError, loadLocalServicesFile } from './workers/local-services-file.js';
 import type { WorkerSpec } from './workers/worker-spec.js';
 
 /**
@@ -55,6 +57,7 @@ export const envSchema = z.object({
   RPC_MAX_BATCH: int(1, 10_000).default(100),
   WORKERS: list.default(['all']),
   EXTRA_WORKERS: list.default([]),
+  LOCAL_SERVICES_FILE: z.string().trim().min(1).optional(),
   REQUIRED_WORKERS: list.optional(),
   WORKER_MAX_CONCURRENCY: int(1, 10_000).default(64),
   WORKER_MAX_QUEUE: int(0, 100_000).default(256),
@@ -464,6 +467,7 @@ function resolveWorkers(e: GatewayEnv, env: EnvSource, cwd: string): WorkerSpec[
       required: true,
     });
   }
+  if (e.LOCAL_SERVICES_FILE) specs.push(...localServiceWorkers(resolve(cwd, e.LOCAL_SERVICES_FILE), env, specs));
   if (e.REQUIRED_WORKERS) {
     for (const name of e.REQUIRED_WORKERS) {
       if (!specs.some((s) => s.name === name)) {
@@ -473,6 +477,35 @@ function resolveWorkers(e: GatewayEnv, env: EnvSource, cwd: string): WorkerSpec[
     for (const spec of specs) spec.required = e.REQUIRED_WORKERS.includes(spec.name);
   }
   return specs;
+}
+
+/**
+ * The local references LOCAL_SERVICES_FILE gives a command: workers like EXTRA_WORKERS ones, with the
+ * file's `env` on top of the usual worker environment (`${NAME}` reads the gateway's, never its own settings).
+ */
+function localServiceWorkers(path: string, env: EnvSource, started: readonly WorkerSpec[]): WorkerSpec[] {
+  const lookup = (name: string) => (GATEWAY_ONLY.has(name) ? undefined : env[name]);
+  let commands;
+  try {
+    commands = loadLocalServicesFile(path, lookup);
+  } catch (error) {
+    if (error instanceof LocalServicesFileError) throw new ConfigError(error.message);
+    throw error;
+  }
+  return commands.map((entry) => {
+    if (started.some((s) => s.name === entry.name)) {
+      throw new ConfigError(`LOCAL_SERVICES_FILE: service "${entry.name}" is defined twice (also in WORKERS or EXTRA_WORKERS)`);
+    }
+    return {
+      name: entry.name,
+      command: entry.command,
+      args: entry.args,
+      env: { ...workerEnv(entry.name, [], env), ...entry.env },
+      ...(entry.cwd === undefined ? {} : { cwd: entry.cwd }),
+      description: localReference(entry.name)?.description,
+      required: true,
+    } satisfies WorkerSpec;
+  });
 }
 
 function selectBuiltins(names: string[]): BuiltinWorker[] {

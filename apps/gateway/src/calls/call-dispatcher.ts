@@ -110,6 +110,7 @@ export class CallDispatcher {
         control: request.control,
         meta: request.meta,
         relay: request.relay,
+        agent: request.caller.agent,
       });
       const seconds = (performance.now() - request.startedAt) / 1000;
       if (result.isError) {
@@ -196,8 +197,9 @@ export class CallDispatcher {
               control: request.control,
               meta: { progressToken: request.requestId, [MetaKeys.structuredOnly]: true },
               relay: request.progressRelay,
+              agent: request.caller.agent,
             }
-          : { tool, arguments: request.arguments, requestId: request.requestId, control: request.control },
+          : { tool, arguments: request.arguments, requestId: request.requestId, control: request.control, agent: request.caller.agent },
       );
       const meta = result._meta;
       if (result.isError) throw toolError(service, tool, result);

@@ -6,6 +6,7 @@ import type { CallDispatcher } from '../calls/call-dispatcher.js';
 import type { IdempotentCalls } from '../idempotency/idempotent-calls.js';
 import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
+import { localReferenceError } from '../registry/local-references.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
 import { CallControl } from '../workers/call-control.js';
 import type { CallRelay, RelayAnswer } from '../workers/call-relay.js';
@@ -164,7 +165,7 @@ export class McpFront {
         protocolVersion,
         capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, logging: {}, completions: {}, ...tasks },
         serverInfo: { name: 'mcp-gateway', title: 'MCP Gateway', version: this.o.version },
-        instructions: `Every service this gateway serves, as tools named <service>${NAME_SEPARATOR}<tool>. One service alone, with its own names: /mcp/<service>.`,
+        instructions: `Every service this gateway serves, as tools named <service>${NAME_SEPARATOR}<tool>. One service alone, with its own names: /mcp/<service>.${localNote(this.o.registry, caller)}`,
       };
     }
     const session = this.o.sessions.create({
@@ -393,6 +394,7 @@ export class McpFront {
       const cut = name.indexOf(NAME_SEPARATOR);
       const service = cut > 0 ? name.slice(0, cut) : '';
       if (service && this.o.registry.get(service)) target = { service, name: name.slice(cut + NAME_SEPARATOR.length) };
+      else if (service && ctx.caller.scopes.seesService(service) && this.o.registry.localReference(service)) throw localReferenceError(this.o.registry.localReference(service)!);
       else throw new GatewayError('INVALID_PARAMS', `unknown tool "${name.slice(0, 128)}"; tools/list shows the tools you may use (named <service>${NAME_SEPARATOR}<tool>)`);
     }
     const listed = this.o.directory.listedTool(target!.service, target!.name);
@@ -632,4 +634,11 @@ function normalizeError(error: unknown): { code: number; message: string; data?:
     message: typeof e?.message === 'string' ? e.message : 'the client answered with an error',
     ...(e?.data === undefined ? {} : { data: e.data }),
   };
+}
+
+/** The aggregate front's note on local references the caller may see: run them yourself (GET /mcp/catalog says how). */
+function localNote(registry: ServiceRegistry, caller: Caller): string {
+  const names = registry.localReferences().map((ref) => ref.name).filter((name) => caller.scopes.seesService(name));
+  if (names.length === 0) return '';
+  return ` Local references, not served here (run them on your own machine; GET /mcp/catalog shows how): ${names.join(', ')}.`;
 }

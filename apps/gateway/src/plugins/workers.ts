@@ -1,3 +1,4 @@
+import { BUILTIN_WORKERS } from '../workers/builtin-workers.js';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { CallDispatcher } from '../calls/call-dispatcher.js';
@@ -33,7 +34,7 @@ export const workersPlugin: FastifyPluginAsync = fp(
       log.warn(
         { sandboxed: sandboxed.map((s) => s.name) },
         `SANDBOX MODE: ${sandboxed.map((s) => s.name).join(', ')} answer from built-in fakes with sample data (answers are marked sandbox: true). ` +
-          'Set their credentials (ODOO_URL..., SUPABASE_URL..., BIR_DATABASE_URL) to use the real systems, or SANDBOX=off.',
+          `Set their credentials (${sandboxed.map((s) => `${s.name}: ${BUILTIN_WORKERS.find((b) => b.name === s.name)?.sandbox?.credentials.join(', ') ?? '?'}`).join('; ')}) to use the real systems, or SANDBOX=off.`,
       );
     }
     app.addHook('onClose', async () => {

@@ -9,6 +9,7 @@ import type { ToolDefinitionView } from '../pins/tool-pins.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 import type { WorkerPool } from '../workers/worker-pool.js';
 import type { GatewayLogger } from '../logger.js';
+import { LOCAL_REFERENCES, localReferenceError, type LocalReference } from './local-references.js';
 
 /** Where a service runs: `server` workers are run by the gateway; `local` ones are references run by the agent. */
 export type ServiceLocation = 'server' | 'local';
@@ -39,11 +40,14 @@ export interface ToolPinTracker {
  */
 export class ServiceRegistry {
   private readonly entries = new Map<string, ServiceEntry>();
+  /** Local references no worker runs here: listed in the catalog, never routed. */
+  private readonly localRefs = new Map<string, LocalReference>();
 
   constructor(
     pool: WorkerPool,
     private readonly log: GatewayLogger,
     pins?: ToolPinTracker,
+    localReferences: readonly LocalReference[] = LOCAL_REFERENCES,
   ) {
     for (const handle of pool.handles.values()) {
       const entry: ServiceEntry = {
@@ -63,6 +67,8 @@ export class ServiceRegistry {
         pins?.observe(entry.name, manifest);
       });
     }
+    // A reference with a command (LOCAL_SERVICES_FILE, or a worker of that name) is a routed service above.
+    for (const ref of localReferences) if (!this.entries.has(ref.name)) this.localRefs.set(ref.name, ref);
   }
 
   names(): string[] {
@@ -77,10 +83,25 @@ export class ServiceRegistry {
     return this.entries.get(name);
   }
 
-  /** The entry, or SERVICE_NOT_FOUND listing the known services (those `visible` to the caller). */
+  /** The local references that are not routed here (catalog `location: "local"`). */
+  localReferences(): LocalReference[] {
+    return [...this.localRefs.values()];
+  }
+
+  /** The unrouted local reference of that name, or undefined. */
+  localReference(name: string): LocalReference | undefined {
+    return this.localRefs.get(name);
+  }
+
+  /**
+   * The entry; SERVICE_LOCAL_ONLY (how to run it instead) for an unrouted local reference the caller
+   * may see; SERVICE_NOT_FOUND listing the known services (those `visible` to the caller) otherwise.
+   */
   require(name: string, visible: (service: string) => boolean = () => true): ServiceEntry {
     const entry = this.entries.get(name);
     if (entry) return entry;
+    const ref = this.localRefs.get(name);
+    if (ref && visible(name)) throw localReferenceError(ref);
     const known = this.names().filter(visible);
     throw new GatewayError('SERVICE_NOT_FOUND', `unknown service "${truncate(name)}"; known services: ${known.join(', ') || 'none'}`, {
       data: { knownServices: known },

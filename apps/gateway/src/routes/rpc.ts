@@ -4,7 +4,7 @@ import { JSONRPCServer, createJSONRPCErrorResponse, createJSONRPCSuccessResponse
 import { requireJsonBody } from '../plugins/json-body.js';
 import { resolveError, rpcErrorObject } from '../http/error-response.js';
 import { cancelOnDisconnect, forgetCall } from '../http/client-disconnect.js';
-import { describeService, summarizeService } from '../registry/service-view.js';
+import { describeLocalReference, describeService, summarizeLocalReference, summarizeService } from '../registry/service-view.js';
 import { CallLimiter } from '../calls/call-limiter.js';
 import type { RateLimitDecision } from '../rate-limit/rate-limiter.js';
 import { validIdempotencyKey } from '../idempotency/idempotency-store.js';
@@ -90,7 +90,8 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
       services: app.registry
         .list()
         .filter((entry) => scopes.seesService(entry.name))
-        .map((entry) => summarizeService(entry, scopes.toolFilter(entry))),
+        .map((entry) => summarizeService(entry, scopes.toolFilter(entry)))
+        .concat(app.registry.localReferences().filter((ref) => scopes.seesService(ref.name)).map(summarizeLocalReference)),
     };
   });
 
@@ -102,6 +103,8 @@ export const rpcRoutes: FastifyPluginAsync = async (app) => {
     }
     const scopes = ctx.request.caller.scopes;
     scopes.requireService(name);
+    const local = app.registry.localReference(name);
+    if (local) return describeLocalReference(local);
     const entry = app.registry.require(name, (s) => scopes.seesService(s));
     return describeService(entry, scopes.toolFilter(entry));
   });

@@ -11,6 +11,7 @@ import {
   type ServiceManifest,
 } from '@mcpgw/protocol';
 import type { CallControl, CancelListener } from './call-control.js';
+import { listAllTools, plainServerManifest } from './plain-server-manifest.js';
 import type { CallRelay, RelayAnswer, WorkerNotificationListener } from './call-relay.js';
 import type { WorkerSpec } from './worker-spec.js';
 import type { GatewayLogger } from '../logger.js';
@@ -103,6 +104,7 @@ export class StdioConnection {
   /** Requests in flight that carry a relay (the fallback for workers that don't tag messages). */
   private relayed = 0;
   private manifestValue: ServiceManifest | undefined;
+  private plainValue = false;
   private readonly child: ChildProcessByStdio<Writable, Readable, null>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -114,7 +116,7 @@ export class StdioConnection {
     private readonly spec: WorkerSpec,
     private readonly log: GatewayLogger,
   ) {
-    this.child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['pipe', 'pipe', 'inherit'], ...(spec.cwd ? { cwd: spec.cwd } : {}) });
     this.pid = this.child.pid ?? -1;
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
@@ -137,7 +139,9 @@ export class StdioConnection {
 
   /**
    * Starts the worker process and completes the MCP handshake (initialize, initialized) and the
-   * gateway's manifest request. Kills the process and throws if any step fails or takes too long.
+   * gateway's manifest request — or, for a plain MCP server that does not know that method, builds
+   * the manifest from `tools/list` (plain-server-manifest.ts). Kills the process and throws if any
+   * step fails or takes too long.
    */
   static async open(spec: WorkerSpec, log: GatewayLogger, options: { startTimeoutMs: number; clientVersion: string }): Promise<StdioConnection> {
     const connection = new StdioConnection(spec, log);
@@ -158,7 +162,18 @@ export class StdioConnection {
         ...(typeof init.instructions === 'string' ? { instructions: init.instructions } : {}),
       };
       connection.notify('notifications/initialized');
-      const raw = await connection.request(WorkerMethods.manifest, {}, { timeoutMs });
+      let raw: unknown;
+      try {
+        raw = await connection.request(WorkerMethods.manifest, {}, { timeoutMs });
+      } catch (error) {
+        // -32601: not a worker-kit worker, a plain MCP server; anything else is a failed start.
+        if (!(error instanceof WorkerRpcError && error.code === -32601)) throw error;
+        connection.plainValue = true;
+        const tools = await listAllTools((params) => connection.request('tools/list', params, { timeoutMs }));
+        const plain = plainServerManifest(spec.name, connection.initValue, tools, spec.description);
+        for (const skipped of plain.skipped) log.warn({ service: spec.name, tool: skipped.name }, `ignoring a tool of a plain MCP server: ${skipped.reason}`);
+        raw = plain.manifest;
+      }
       const parsed = serviceManifestSchema.safeParse(raw);
       if (!parsed.success) throw new Error(`worker ${spec.name} sent an invalid manifest: ${parsed.error.message}`);
       if (!SUPPORTED_MANIFEST_VERSIONS.includes(parsed.data.manifestVersion)) {
@@ -177,6 +192,11 @@ export class StdioConnection {
 
   get manifest(): ServiceManifest {
     return this.manifestValue!;
+  }
+
+  /** Whether the worker is a plain MCP server (no `mcpgw/manifest` or `mcpgw/health`: health is a ping). */
+  get plain(): boolean {
+    return this.plainValue;
   }
 
   /** The worker's initialize answer: capabilities, serverInfo, instructions. */

@@ -38,6 +38,8 @@ export interface ToolCallJob extends BreakerJob {
   meta?: Record<string, unknown>;
   /** Where the worker's messages about this call go (MCP front). */
   relay?: CallRelay;
+  /** The calling agent, sent as `_meta["mcpgw/agent"]` (tools that scope data by caller read it). */
+  agent?: string;
 }
 
 /** Options of a request other than tools/call (resources, prompts, completions). */
@@ -194,11 +196,18 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       report = { status: 'down', reason: `worker is ${this.state}`, checkedAt: new Date().toISOString() };
     } else {
       try {
-        const raw = await connection.request(WorkerMethods.health, {}, { timeoutMs: HEALTH_TIMEOUT_MS });
-        const parsed = healthReportSchema.safeParse(raw);
-        report = parsed.success
-          ? parsed.data
-          : { status: 'down', reason: 'the worker sent an invalid health report', checkedAt: new Date().toISOString() };
+        if (connection.plain) {
+          // A plain MCP server has no health method: answering a ping is being healthy.
+          const started = performance.now();
+          await connection.request('ping', {}, { timeoutMs: HEALTH_TIMEOUT_MS });
+          report = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 100) / 100, checkedAt: new Date().toISOString() };
+        } else {
+          const raw = await connection.request(WorkerMethods.health, {}, { timeoutMs: HEALTH_TIMEOUT_MS });
+          const parsed = healthReportSchema.safeParse(raw);
+          report = parsed.success
+            ? parsed.data
+            : { status: 'down', reason: 'the worker sent an invalid health report', checkedAt: new Date().toISOString() };
+        }
       } catch (error) {
         report = {
           status: 'down',
@@ -250,7 +259,10 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     try {
       const connection = this.supervisor.connection;
       if (!connection) throw this.unavailable();
-      const meta = job.meta ? { ...job.meta, [MetaKeys.requestId]: job.requestId } : { [MetaKeys.requestId]: job.requestId, [MetaKeys.structuredOnly]: true };
+      const meta: Record<string, unknown> = job.meta ? { ...job.meta, [MetaKeys.requestId]: job.requestId } : { [MetaKeys.requestId]: job.requestId, [MetaKeys.structuredOnly]: true };
+      // Only the gateway names the caller: a client's own `mcpgw/agent` is replaced or dropped.
+      if (job.agent === undefined) delete meta[MetaKeys.agent];
+      else meta[MetaKeys.agent] = job.agent;
       const result = await connection.request('tools/call', { name: job.tool, arguments: job.arguments, _meta: meta }, job.relay ? { control: job.control, relay: job.relay } : { control: job.control });
       this.latency.record(performance.now() - started);
       return checkResult(this.name, result);

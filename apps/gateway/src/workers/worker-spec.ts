@@ -9,6 +9,10 @@ export interface WorkerSpec {
   args: string[];
   /** The complete environment of the process (nothing else is inherited). */
   env: Record<string, string>;
+  /** Working directory of the process (default: the gateway's). */
+  cwd?: string;
+  /** The catalog description of a plain MCP server (one that has no `mcpgw/manifest` to say it). */
+  description?: string;
   /** Whether `/ready` waits for this worker. */
   required: boolean;
   /** Set when the worker runs against the sandbox: the variables that point it at the sandbox's fakes. */
