@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
+import { SANDBOX_START_TIMEOUT_MS } from './workers/sandbox-launcher.js';
 import './fastify-types.js';
 import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { createLogger } from './logger.js';
@@ -50,6 +51,9 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
     childLoggerFactory: lazyChildLoggerFactory,
     // request.ip is the socket peer unless TRUST_PROXY names the proxies whose forwarded headers count.
     trustProxy: config.auth.trustProxy.length > 0 ? config.auth.trustProxy : false,
+    // Start-up waits for the sandbox and for every worker's handshake, each with its own deadline;
+    // Fastify's default 10 s per plugin would cut a slow but healthy start (nine workers on two cores).
+    pluginTimeout: SANDBOX_START_TIMEOUT_MS + config.worker.startTimeoutMs + 10_000,
   });
   app.decorate('config', config);
   app.decorate('shuttingDown', false);

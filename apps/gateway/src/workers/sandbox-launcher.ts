@@ -5,7 +5,8 @@ import type { SandboxEndpoints } from '@mcpgw/fakes';
 const require = createRequire(import.meta.url);
 
 /** How long the sandbox may take to seed its database and start its fakes. */
-const START_TIMEOUT_MS = 60_000;
+export const SANDBOX_START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = SANDBOX_START_TIMEOUT_MS;
 
 /** The running sandbox process and where its fakes listen. */
 export interface SandboxProcess {
