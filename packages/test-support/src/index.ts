@@ -10,3 +10,4 @@ export * from './test-redis.js';
 export * from './conformance-suite.js';
 export * from './header-proxy.js';
 export * from './mcp-http.js';
+export * from './rejection.js';

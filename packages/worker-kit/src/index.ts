@@ -23,4 +23,5 @@ export { serveHttp, type HttpServeOptions, type RunningHttpTransport } from './h
 export { serveStdio, type RunningTransport } from './stdio-transport.js';
 export { StdioLineTransport, tagRelatedRequest } from './stdio-line-transport.js';
 export type { Logger } from 'pino';
+export { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type BackoffPolicy, type RetryPolicy } from './retry-policy.js';
 export { runSqlTransaction, type SqlClient, type SqlPool, type SqlTransactionOptions } from './sql-transaction.js';

@@ -3,6 +3,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeZoneId, startFakeCloudflare, type FakeCloudflare } from '@mcpgw/fakes';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import { CloudflareClient } from './cloudflare-client.js';
 
@@ -28,15 +29,7 @@ function client(overrides: Partial<ConstructorParameters<typeof CloudflareClient
   return new CloudflareClient({ apiUrl: fake.apiUrl, apiToken: fake.apiToken, accountId: fake.accountId, timeoutMs: 2_000, pageSize: 5, retry: { baseDelayMs: 10, maxDelayMs: 20 }, ...overrides });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('CloudflareClient', () => {
   it('verifies the token', async () => {

@@ -1,8 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
-import { CloudflareFailure, toToolError, type CloudflareMessage } from './cloudflare-errors.js';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, retryAfterMs, sleep, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, ToolError, backoffDelayMs, parseRetryAfter, sleep, type Logger, type RetryPolicy } from '@mcpgw/worker-kit';
+import { CloudflareFailure, cloudflareRetryAfterMs, toToolError, type CloudflareMessage } from './cloudflare-errors.js';
 
 export interface CloudflareClientOptions {
   /** API base, e.g. `https://api.cloudflare.com/client/v4`. */
@@ -373,7 +372,7 @@ export class CloudflareClient {
     }
     const errors = Array.isArray(payload?.['errors']) ? (payload['errors'] as unknown[]).map(toMessage) : [];
     if (response.status === 429) {
-      const wait = retryAfterMs(response.headers);
+      const wait = cloudflareRetryAfterMs(response.headers);
       throw new CloudflareFailure('status', 'HTTP 429', { status: 429, errors, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
     }
     if (payload === undefined || typeof payload['success'] !== 'boolean') {

@@ -1,4 +1,4 @@
-import { ToolError } from '@mcpgw/worker-kit';
+import { ToolError, parseRetryAfter } from '@mcpgw/worker-kit';
 
 /** Which variable holds the token: named in every credential error. */
 export const TOKEN_VARIABLE = 'CLOUDFLARE_API_TOKEN';
@@ -122,4 +122,16 @@ function describe(errors: CloudflareMessage[], secret: string): string {
   if (secret.length >= 4) text = text.split(secret).join('[redacted]');
   text = text.replace(/\s+/g, ' ').trim();
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}
+
+/**
+ * The wait a 429 asks for, in ms: `retry-after` (seconds or an HTTP date), else the `t=` (seconds to
+ * reset) of Cloudflare's `Ratelimit: "default";r=0;t=30` header; undefined when neither is readable.
+ * Cloudflare blocks a token for the rest of its 5-minute window, so this can be minutes.
+ */
+export function cloudflareRetryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = /(?:^|;)\s*t=(\d+)/.exec(headers.get('ratelimit') ?? '')?.[1];
+  return reset === undefined ? undefined : Number(reset) * 1_000;
 }

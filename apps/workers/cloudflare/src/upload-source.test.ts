@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import { classifySource, openUpload } from './upload-source.js';
 
@@ -23,15 +24,7 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-async function refusal(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const refusal = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('classifySource', () => {
   it('tells URLs from paths and refuses other schemes', () => {

@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeGithub, type FakeGithub } from '@mcpgw/fakes';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import { GithubClient, type GithubClientOptions } from './github-client.js';
 
@@ -33,15 +34,7 @@ function appClient(options: Partial<GithubClientOptions> = {}): GithubClient {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('requests', () => {
   it('sends the version header, a User-Agent and the token, and reads the rate-limit headers', async () => {

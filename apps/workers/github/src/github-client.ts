@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
+import { ToolError, backoffDelayMs, sleep, type Logger, type RetryPolicy as KitRetryPolicy } from '@mcpgw/worker-kit';
 import type { GithubAuthConfig } from './config.js';
 import { InstallationTokenCache, signAppJwt, type InstallationToken } from './github-app-auth.js';
 import {
@@ -15,12 +14,8 @@ import {
 } from './github-errors.js';
 import { parseLinkHeader } from './link-header.js';
 
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+/** The worker kit's retry policy; the longest rate-limit wait is `maxRetryWaitMs` (GITHUB_MAX_RETRY_WAIT_MS) instead. */
+export type RetryPolicy = Omit<KitRetryPolicy, 'maxRetryAfterMs'>;
 
 export interface GithubClientOptions {
   /** REST base URL (`https://api.github.com`, or `https://<host>/api/v3`). */
@@ -279,7 +274,7 @@ export class GithubClient {
         this.#log?.warn({ what, failure: outcome.kind, attempt, delayMs: Math.round(retryIn) }, 'github: request failed; retrying');
       }
       try {
-        await sleep(retryIn, undefined, signal ? { signal } : undefined);
+        await sleep(retryIn, signal);
       } catch {
         throw cancelled(what);
       }
@@ -293,8 +288,7 @@ export class GithubClient {
   }
 
   #backoff(attempt: number): number {
-    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    return ceiling / 2 + Math.random() * (ceiling / 2);
+    return backoffDelayMs(attempt, this.#retry);
   }
 
   async #attempt(method: string, url: string, auth: Record<string, string>, body: unknown, signal: AbortSignal | undefined): Promise<Attempt> {

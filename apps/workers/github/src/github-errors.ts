@@ -1,4 +1,4 @@
-import { ToolError } from '@mcpgw/worker-kit';
+import { ToolError, parseRetryAfter } from '@mcpgw/worker-kit';
 import type { GithubAuthConfig } from './config.js';
 
 /** GitHub's error body: `{message, documentation_url, status, errors?}` (integrations.md §4.5). */
@@ -36,15 +36,6 @@ function numberHeader(headers: Headers, name: string): number | undefined {
   const value = headers.get(name);
   if (value === null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value);
-}
-
-/** Seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** How GitHub signalled a rate limit on a 403/429, and how long it asks to wait. */

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeMem0, type FakeMem0 } from '@mcpgw/fakes';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import { Mem0Client, type Mem0ClientOptions } from './mem0-client.js';
 
@@ -28,15 +29,7 @@ const platform = (overrides: Partial<Mem0ClientOptions> = {}) =>
 const server = (overrides: Partial<Mem0ClientOptions> = {}) =>
   new Mem0Client({ kind: 'server', url: fake.url, timeoutMs: 2_000, retry: { baseDelayMs: 10, maxDelayMs: 20 }, ...overrides });
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe.each([
   ['platform', platform],

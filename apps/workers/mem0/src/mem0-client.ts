@@ -1,6 +1,5 @@
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
+import { DEFAULT_RETRY_POLICY, ToolError, backoffDelayMs, parseRetryAfter, sleep, type Logger, type RetryPolicy } from '@mcpgw/worker-kit';
 import type { Mem0ApiKind } from './config.js';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy.js';
 
 /** Who memories belong to. At least one id is needed by every Mem0 call that reads or writes memories. */
 export interface Mem0Scope {

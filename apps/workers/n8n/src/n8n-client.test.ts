@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeN8n, type FakeN8n } from '@mcpgw/fakes';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import { N8nClient } from './n8n-client.js';
 
@@ -20,15 +21,7 @@ function client(overrides: Partial<ConstructorParameters<typeof N8nClient>[0]> =
   return new N8nClient({ baseUrl: fake.url, apiKey: fake.apiKey, timeoutMs: 2_000, retry: { baseDelayMs: 10, maxDelayMs: 50 }, ...overrides });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('N8nClient paging', () => {
   it('follows nextCursor across pages, up to the bound, and resumes exactly where it stopped', async () => {

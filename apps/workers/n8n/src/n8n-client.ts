@@ -1,5 +1,4 @@
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, ToolError, backoffDelayMs, parseRetryAfter, sleep, type Logger, type RetryPolicy } from '@mcpgw/worker-kit';
 
 /** How to reach one n8n instance. */
 export interface N8nClientOptions {

@@ -19,4 +19,4 @@ export { OdooFault, TransportFailure, OdooAuthFailure } from './odoo-errors.js';
 export { probeOdoo, type OdooProbe } from './odoo-probe.js';
 export { groupTotals, type GroupTotal, type GroupMethod } from './group-totals.js';
 export { assertAllowedModel, assertValidDomain, assertValidOrder, DOMAIN_OPERATORS } from './domain-guard.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from '@mcpgw/worker-kit';

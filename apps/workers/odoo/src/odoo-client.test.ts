@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeOdoo, type FakeOdoo } from '@mcpgw/fakes';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,15 +25,7 @@ function client(overrides: Partial<ConstructorParameters<typeof OdooClient>[0]> 
   return new OdooClient({ url: fake.url, db: fake.db, username: fake.login, apiKey: fake.apiKey, timeoutMs: 2_000, ...overrides });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('OdooClient', () => {
   it('reads the server version without authenticating', async () => {

@@ -1,6 +1,5 @@
-import type { Logger } from '@mcpgw/worker-kit';
+import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type Logger, type RetryPolicy } from '@mcpgw/worker-kit';
 import { OdooAuthFailure, OdooFault, TransportFailure, toToolError, type OdooErrorEnvelope } from './odoo-errors.js';
-import { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type RetryPolicy } from './retry-policy.js';
 
 /** How to reach one Odoo database as one user. */
 export interface OdooClientOptions {

@@ -6,7 +6,6 @@ export {
   PostgrestClient,
   KEY_VARIABLE,
   parseContentRange,
-  parseRetryAfter,
   unauthorizedError,
   type Filter,
   type FilterValue,

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rejectionOf } from '@mcpgw/test-support';
 import { ToolError } from '@mcpgw/worker-kit';
-import { PostgrestClient, parseContentRange, parseRetryAfter } from './postgrest-client.js';
+import { PostgrestClient, parseContentRange } from './postgrest-client.js';
 
 /**
  * The client's wire behaviour against a scripted HTTP server: exact headers and query strings, and
@@ -49,15 +50,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 const client = (overrides: Partial<ConstructorParameters<typeof PostgrestClient>[0]> = {}) =>
   new PostgrestClient({ url, key: KEY, timeoutMs: 2_000, retry: { baseDelayMs: 5, maxDelayMs: 20 }, ...overrides });
 
-async function failure(promise: Promise<unknown>): Promise<ToolError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ToolError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolError');
-}
+const failure = (promise: Promise<unknown>): Promise<ToolError> => rejectionOf(promise, ToolError);
 
 describe('PostgrestClient requests', () => {
   it('sends the key as apikey only, typed filters, order and a Range with an exact count', async () => {
@@ -219,12 +212,5 @@ describe('header parsing', () => {
     expect(parseContentRange('0-24/*')).toEqual({ from: 0, to: 24, total: null });
     expect(parseContentRange('*/0')).toEqual({ from: null, to: null, total: 0 });
     expect(parseContentRange(null)).toEqual({ from: null, to: null, total: null });
-  });
-
-  it('reads Retry-After as seconds or an HTTP date', () => {
-    expect(parseRetryAfter('2')).toBe(2_000);
-    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(null)).toBeUndefined();
   });
 });

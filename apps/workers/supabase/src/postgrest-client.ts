@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ToolError, type Logger } from '@mcpgw/worker-kit';
+import { ToolError, backoffDelayMs, parseRetryAfter, sleep, type Logger } from '@mcpgw/worker-kit';
 
 /** A value PostgREST can compare a column with. */
 export type FilterValue = string | number | boolean;
@@ -247,7 +246,7 @@ export class PostgrestClient {
         'supabase request failed; retrying',
       );
       try {
-        await sleep(delayMs, undefined, signal ? { signal } : undefined);
+        await sleep(delayMs, signal);
       } catch {
         throw cancelled();
       }
@@ -284,9 +283,9 @@ export class PostgrestClient {
     return { kind: 'status', status: response.status, body: parseErrorBody(text), retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) };
   }
 
+  /** `attempt` counts from 0 here: the back-off before retry `attempt + 1`. */
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
-    return ceiling / 2 + Math.random() * (ceiling / 2);
+    return backoffDelayMs(attempt + 1, this.retry);
   }
 
   private async readJson(response: Response, table: string): Promise<unknown> {
@@ -390,15 +389,6 @@ export function parseContentRange(header: string | null): { from: number | null;
     to: to === undefined ? null : Number(to),
     total: total === undefined || total === '*' ? null : Number(total),
   };
-}
-
-/** Seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1_000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function parseErrorBody(text: string): PostgrestErrorBody {
