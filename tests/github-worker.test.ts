@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SAMPLE_READY_PULL, startFakeGithub, type FakeGithub } from '@mcpgw/fakes';
-import { getJson, postJson, startGateway, type GatewayProcess } from '@mcpgw/test-support';
+import { DATABASE_URL, getJson, postJson, runMcpgw, startGateway, type GatewayProcess } from '@mcpgw/test-support';
 
 /**
  * The github worker through the gateway, as processes: the issue's slash commands in sandbox mode (no
@@ -59,6 +59,17 @@ describe('sandbox mode: the slash commands of issue 8', () => {
     const merged = await slash(gateway, '/mcp-github merge-pr 123 --confirm=true');
     expect(merged.status).toBe(200);
     expect(merged.body.data).toMatchObject({ number: 123, merged: true, method: 'merge', checks: { state: 'success' } });
+  });
+
+  it('lets a github:read key list and read, and refuses it the merge', async () => {
+    const created = await runMcpgw(['keys', 'create', '--name', 'gh-reader', '--scopes', 'github:read'], { DATABASE_URL, DATABASE_SCHEMA: gateway.schema!, WORKERS: 'github' });
+    expect({ code: created.code, stderr: created.code === 0 ? '' : created.stderr }).toEqual({ code: 0, stderr: '' });
+    const headers = { 'x-mcp-key': created.stdout.trim() };
+    const read = await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-github list-repos acme' }, headers);
+    expect(read.status).toBe(200);
+    const merge = await postJson(`${gateway.url}/mcp/execute`, { command: '/mcp-github merge-pr 123 --confirm=true' }, headers);
+    expect(merge.status).toBe(403);
+    expect(merge.body.error.message).toContain('"github:read" covers only its read-only tools');
   });
 });
 
