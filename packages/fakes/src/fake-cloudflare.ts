@@ -7,8 +7,9 @@
  * HTML pages. Knobs inject latency, 5xx, 429 bursts, rejected or expired tokens.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { FakeHttpServer, recordCall, type FakeRequestBody } from './fake-http-server.js';
+import { RateLimitBurst, validateCommonKnobs, validateErrorKinds } from './fake-knobs.js';
 import {
   fakeCloudflareId,
   randomCloudflareId,
@@ -149,14 +150,10 @@ class FakeCloudflareServer implements FakeCloudflare {
   readonly purges: FakeCloudflarePurge[] = [];
   readonly data: FakeCloudflareData;
   readonly #knobs: FakeCloudflareKnobs = { ...DEFAULT_KNOBS, errorKinds: [...DEFAULT_KNOBS.errorKinds] };
-  readonly #server: http.Server;
-  readonly #timers = new Set<NodeJS.Timeout>();
-  readonly #maxBody: number;
+  readonly #http: FakeHttpServer;
   readonly #maxCalls: number;
   readonly #tokenId = randomBytes(16).toString('hex');
-  #port = 0;
-  #burstFor: object | null = null;
-  #burstLeft = 0;
+  readonly #burst = new RateLimitBurst();
   #windowFor: object | null = null;
   #windowStart = 0;
   #windowCount = 0;
@@ -166,7 +163,6 @@ class FakeCloudflareServer implements FakeCloudflare {
   constructor(options: StartFakeCloudflareOptions) {
     this.apiToken = options.apiToken ?? randomBytes(30).toString('base64url').slice(0, 40);
     this.accountId = options.accountId ?? randomBytes(16).toString('hex');
-    this.#maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
     this.#maxCalls = options.maxCalls ?? 10_000;
     this.data = seedFakeCloudflare({
       accountId: this.accountId,
@@ -176,12 +172,15 @@ class FakeCloudflareServer implements FakeCloudflare {
       videos: options.videos ?? 6,
     });
     this.knobs = options.knobs ?? {};
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    this.#http = new FakeHttpServer({
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+      latencyMs: () => this.#knobs.latencyMs,
+      serve: (req, res, body) => this.#respond(req, res, body),
+    });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#http.url;
   }
   get apiUrl(): string {
     return `${this.url}${PREFIX}`;
@@ -192,59 +191,24 @@ class FakeCloudflareServer implements FakeCloudflare {
   set knobs(value: Partial<FakeCloudflareKnobs>) {
     validateKnobs(value);
     Object.assign(this.#knobs, value);
-    if ('rateLimit429' in value) this.#burstFor = null;
+    if ('rateLimit429' in value) this.#burst.reset();
     if ('rateLimitWindow' in value) this.#windowFor = null;
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+  listen(): Promise<void> {
+    return this.#http.listen();
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > this.#maxBody) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const serve = (): void => {
-        if (res.destroyed) return;
-        const url = new URL(req.url ?? '/', 'http://fake.cloudflare');
-        const path = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) || '/' : url.pathname;
-        const status = this.#serve(req, res, url, Buffer.concat(chunks), tooLarge);
-        this.calls.push({ method: req.method ?? 'GET', path, query: url.search.slice(1), status, bodyBytes: size });
-        if (this.calls.length > this.#maxCalls) this.calls.splice(0, this.calls.length - this.#maxCalls);
-      };
-      if (this.#knobs.latencyMs > 0) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          serve();
-        }, this.#knobs.latencyMs);
-        this.#timers.add(timer);
-      } else {
-        serve();
-      }
-    });
+  /** Serves one request (its body read, the latency waited) and records it. */
+  #respond(req: http.IncomingMessage, res: http.ServerResponse, body: FakeRequestBody): void {
+    const url = new URL(req.url ?? '/', 'http://fake.cloudflare');
+    const path = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) || '/' : url.pathname;
+    const status = this.#serve(req, res, url, body.bytes, body.tooLarge);
+    recordCall(this.calls, { method: req.method ?? 'GET', path, query: url.search.slice(1), status, bodyBytes: body.size }, this.#maxCalls);
   }
 
   /** Answers one request; returns the HTTP status sent. */
@@ -511,15 +475,8 @@ class FakeCloudflareServer implements FakeCloudflare {
   /** The 429 burst knob, then the window limiter (which keeps refusing until the window ends). */
   #rateLimited(res: http.ServerResponse, headers: Record<string, string>): number | undefined {
     const burst = this.#knobs.rateLimit429;
-    if (burst !== null && burst.burst > 0) {
-      if (this.#burstFor !== burst) {
-        this.#burstFor = burst;
-        this.#burstLeft = burst.burst;
-      }
-      if (this.#burstLeft > 0) {
-        this.#burstLeft--;
-        return sendEnvelopeError(res, 429, 971, 'Please wait and consider throttling your request speed', { ...headers, 'retry-after': String(Math.ceil(burst.retryAfterSec)) });
-      }
+    if (burst !== null && this.#burst.take(burst)) {
+      return sendEnvelopeError(res, 429, 971, 'Please wait and consider throttling your request speed', { ...headers, 'retry-after': String(Math.ceil(burst.retryAfterSec)) });
     }
     const window = this.#knobs.rateLimitWindow;
     if (window) {
@@ -632,12 +589,7 @@ function sendEnvelopeError(res: http.ServerResponse, status: number, code: numbe
 }
 
 function validateKnobs(knobs: Partial<FakeCloudflareKnobs>): void {
-  if (knobs.latencyMs !== undefined && !(Number.isFinite(knobs.latencyMs) && knobs.latencyMs >= 0)) throw new RangeError('knobs.latencyMs must be a finite number >= 0');
-  if (knobs.errorRate !== undefined && !(knobs.errorRate >= 0 && knobs.errorRate <= 1)) throw new RangeError('knobs.errorRate must be within 0..1');
-  const burst = knobs.rateLimit429;
-  if (burst !== undefined && burst !== null && !(Number.isInteger(burst.burst) && burst.burst >= 0 && burst.retryAfterSec >= 0)) {
-    throw new RangeError('knobs.rateLimit429 needs an integer burst >= 0 and retryAfterSec >= 0');
-  }
+  validateCommonKnobs(knobs);
   const window = knobs.rateLimitWindow;
   if (window !== undefined && window !== null && !(Number.isInteger(window.limit) && window.limit >= 0 && window.windowSec > 0)) {
     throw new RangeError('knobs.rateLimitWindow needs an integer limit >= 0 and windowSec > 0');
@@ -645,9 +597,7 @@ function validateKnobs(knobs: Partial<FakeCloudflareKnobs>): void {
   if (knobs.streamListLimit !== undefined && !(Number.isInteger(knobs.streamListLimit) && knobs.streamListLimit >= 1)) {
     throw new RangeError('knobs.streamListLimit must be an integer >= 1');
   }
-  if (knobs.errorKinds !== undefined && knobs.errorKinds.some((k) => !['api_500', 'edge_502', 'edge_503'].includes(k))) {
-    throw new RangeError("knobs.errorKinds takes 'api_500', 'edge_502' and 'edge_503'");
-  }
+  validateErrorKinds(knobs.errorKinds, ['api_500', 'edge_502', 'edge_503']);
 }
 
 /** For tests that need a zone's id by name. */

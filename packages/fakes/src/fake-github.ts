@@ -9,8 +9,8 @@
  * other fakes (latency, 5xx, 429 bursts, bad credentials). Production code never knows about it.
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { FakeHttpServer, recordCall } from './fake-http-server.js';
 import {
   SAMPLE_DEFAULT_REPO,
   SAMPLE_FEATURE_BRANCH,
@@ -182,15 +182,13 @@ class FakeGithubServer implements FakeGithub {
   readonly #publicKey: KeyObject;
   readonly #installationTokens = new Map<string, number>();
   readonly #knobs: FakeGithubKnobs;
-  readonly #server: http.Server;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #http: FakeHttpServer;
   readonly #windows = new Map<string, { used: number; resetAt: number }>();
   readonly #maxCalls: number;
   #burst429 = 0;
   #burst403 = 0;
   #errorCredit = 0;
   #errorTurn = 0;
-  #port = 0;
 
   constructor(options: StartFakeGithubOptions) {
     const tokens = options.tokens ?? [`ghp_${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 36)}`];
@@ -208,12 +206,15 @@ class FakeGithubServer implements FakeGithub {
     this.#knobs = { ...DEFAULT_KNOBS, errorKinds: [...DEFAULT_KNOBS.errorKinds] };
     this.knobs = options.knobs ?? {};
     this.store = seedFakeGithub({ now: options.now ?? new Date(), ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }) });
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    this.#http = new FakeHttpServer({
+      maxBodyBytes: MAX_BODY_BYTES,
+      latencyMs: () => this.#knobs.latencyMs,
+      serve: (req, res, body) => this.#serve(req, res, body.tooLarge ? null : body.bytes.toString('utf8')),
+    });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#http.url;
   }
   get knobs(): FakeGithubKnobs {
     return this.#knobs;
@@ -241,46 +242,12 @@ class FakeGithubServer implements FakeGithub {
     this.#windows.clear();
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+  listen(): Promise<void> {
+    return this.#http.listen();
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
-  }
-
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const serve = (): void => {
-        if (!res.destroyed) this.#serve(req, res, size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8'));
-      };
-      if (this.#knobs.latencyMs > 0) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          serve();
-        }, this.#knobs.latencyMs);
-        this.#timers.add(timer);
-      } else serve();
-    });
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   #serve(req: http.IncomingMessage, res: http.ServerResponse, text: string | null): void {
@@ -296,7 +263,7 @@ class FakeGithubServer implements FakeGithub {
     };
     const send = (answer: Answer): void => {
       call.status = answer.status;
-      this.#record(call);
+      recordCall(this.calls, call, this.#maxCalls);
       const all = { ...headers, ...answer.headers };
       if (answer.body === undefined) {
         delete all['content-type'];
@@ -461,11 +428,6 @@ class FakeGithubServer implements FakeGithub {
     if (!window || window.used === 0) return;
     window.used--;
     Object.assign(headers, rateHeaders(this.#knobs.coreLimit, Math.max(0, this.#knobs.coreLimit - window.used), window.used, String(Math.ceil(window.resetAt / 1000))));
-  }
-
-  #record(call: FakeGithubCall): void {
-    this.calls.push(call);
-    if (this.calls.length > this.#maxCalls) this.calls.splice(0, this.calls.length - this.#maxCalls);
   }
 
   #route(r: Request): Answer {

@@ -15,8 +15,9 @@
  * other fakes') for latency, 5xx, 429 bursts with Retry-After, and refused or expired keys.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { FakeHttpServer, recordCall, type FakeRequestBody } from './fake-http-server.js';
+import { RateLimitBurst, validateCommonKnobs, validateErrorKinds } from './fake-knobs.js';
 import {
   FAKE_MEM0_SAMPLE,
   FakeMem0FilterError,
@@ -146,16 +147,13 @@ class FakeMem0Server implements FakeMem0 {
   readonly calls: FakeMem0Call[] = [];
   readonly #store = new FakeMem0Store();
   readonly #knobs: FakeMem0Knobs;
-  readonly #server: http.Server;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #http: FakeHttpServer;
   readonly #maxPageSize: number;
   readonly #maxCalls: number;
   readonly #now: Date;
-  #burstFor: object | null = null;
-  #burstLeft = 0;
+  readonly #burst = new RateLimitBurst();
   #requests = 0;
   #faultTurn = 0;
-  #port = 0;
 
   constructor(options: StartFakeMem0Options) {
     this.apiKey = options.apiKey ?? `m0-${randomBytes(20).toString('hex')}`;
@@ -167,12 +165,11 @@ class FakeMem0Server implements FakeMem0 {
     this.knobs = options.knobs ?? {};
     if (options.seed !== false) this.#store.seed(FAKE_MEM0_SAMPLE, this.#now);
     if (options.memories) this.#store.seed(options.memories, this.#now);
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    this.#http = new FakeHttpServer({ maxBodyBytes: MAX_BODY_BYTES, latencyMs: () => this.#knobs.latencyMs, serve: (req, res, body) => this.#respond(req, res, body) });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#http.url;
   }
   get knobs(): FakeMem0Knobs {
     return this.#knobs;
@@ -180,7 +177,7 @@ class FakeMem0Server implements FakeMem0 {
   set knobs(value: Partial<FakeMem0Knobs>) {
     validateKnobs(value);
     Object.assign(this.#knobs, value);
-    if ('rateLimit429' in value) this.#burstFor = null;
+    if ('rateLimit429' in value) this.#burst.reset();
   }
   get faults(): FakeMem0Knobs {
     return this.#knobs;
@@ -197,58 +194,23 @@ class FakeMem0Server implements FakeMem0 {
     this.#store.seed(memories, new Date());
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+  listen(): Promise<void> {
+    return this.#http.listen();
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const serve = (): void => {
-        if (res.destroyed) return;
-        const url = new URL(req.url ?? '/', 'http://fake.mem0');
-        const surface = /^\/v\d+\//.test(url.pathname) ? 'platform' : 'server';
-        const answer = tooLarge ? { status: 413, body: { detail: 'Request body too large' } } : this.#serve(req, url, surface, Buffer.concat(chunks).toString('utf8'));
-        this.#record({ surface, method: req.method ?? 'GET', path: url.pathname, status: answer.status });
-        const body = JSON.stringify(answer.body);
-        res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...answer.headers });
-        res.end(body);
-      };
-      const latency = this.#knobs.latencyMs;
-      if (latency > 0) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          serve();
-        }, latency);
-        this.#timers.add(timer);
-      } else {
-        serve();
-      }
-    });
+  /** Serves one request (its body read, the latency waited) and records it. */
+  #respond(req: http.IncomingMessage, res: http.ServerResponse, request: FakeRequestBody): void {
+    const url = new URL(req.url ?? '/', 'http://fake.mem0');
+    const surface = /^\/v\d+\//.test(url.pathname) ? 'platform' : 'server';
+    const answer = request.tooLarge ? { status: 413, body: { detail: 'Request body too large' } } : this.#serve(req, url, surface, request.bytes.toString('utf8'));
+    recordCall(this.calls, { surface, method: req.method ?? 'GET', path: url.pathname, status: answer.status }, this.#maxCalls);
+    const body = JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...answer.headers });
+    res.end(body);
   }
 
   #serve(req: http.IncomingMessage, url: URL, surface: 'platform' | 'server', text: string): Answer {
@@ -271,16 +233,9 @@ class FakeMem0Server implements FakeMem0 {
   /** The 429 burst and the error rate, before anything else. */
   #injected(): Answer | undefined {
     const limit = this.#knobs.rateLimit429;
-    if (limit !== null && limit.burst > 0) {
-      if (this.#burstFor !== limit) {
-        this.#burstFor = limit;
-        this.#burstLeft = limit.burst;
-      }
-      if (this.#burstLeft > 0) {
-        this.#burstLeft -= 1;
-        const seconds = Math.max(0, Math.ceil(limit.retryAfterSec));
-        return { status: 429, body: { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, headers: { 'Retry-After': String(seconds) } };
-      }
+    if (limit !== null && this.#burst.take(limit)) {
+      const seconds = Math.max(0, Math.ceil(limit.retryAfterSec));
+      return { status: 429, body: { detail: `Request was throttled. Expected available in ${seconds} seconds.` }, headers: { 'Retry-After': String(seconds) } };
     }
     const rate = this.#knobs.errorRate;
     this.#requests += 1;
@@ -475,11 +430,6 @@ class FakeMem0Server implements FakeMem0 {
     if (!memory) throw surface === 'platform' ? detail(404, 'Memory not found.') : detail(404, 'Memory not found');
     return memory;
   }
-
-  #record(call: FakeMem0Call): void {
-    this.calls.push(call);
-    if (this.calls.length > this.#maxCalls) this.calls.splice(0, this.calls.length - this.#maxCalls);
-  }
 }
 
 function answerOf(error: HttpError): Answer {
@@ -571,13 +521,6 @@ function ossView(m: FakeMem0Memory): Record<string, unknown> {
 
 /** Throws a RangeError for a knob value the fake cannot honour. */
 function validateKnobs(knobs: Partial<FakeMem0Knobs>): void {
-  if (knobs.latencyMs !== undefined && !(Number.isFinite(knobs.latencyMs) && knobs.latencyMs >= 0)) throw new RangeError('knobs.latencyMs must be a finite number >= 0');
-  if (knobs.errorRate !== undefined && !(knobs.errorRate >= 0 && knobs.errorRate <= 1)) throw new RangeError('knobs.errorRate must be within 0..1');
-  const limit = knobs.rateLimit429;
-  if (limit !== undefined && limit !== null && !(Number.isInteger(limit.burst) && limit.burst >= 0 && limit.retryAfterSec >= 0)) {
-    throw new RangeError('knobs.rateLimit429 needs an integer burst >= 0 and retryAfterSec >= 0');
-  }
-  if (knobs.errorKinds !== undefined && knobs.errorKinds.some((k) => !['http_500', 'http_502', 'http_503'].includes(k))) {
-    throw new RangeError("knobs.errorKinds takes 'http_500', 'http_502' and 'http_503'");
-  }
+  validateCommonKnobs(knobs);
+  validateErrorKinds(knobs.errorKinds, ['http_500', 'http_502', 'http_503']);
 }

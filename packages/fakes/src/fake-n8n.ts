@@ -8,8 +8,9 @@
  * three-value status filter. Workers' tests and the gateway's sandbox use it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { FakeHttpServer, recordCall, type FakeRequestBody } from './fake-http-server.js';
+import { RateLimitBurst, validateCommonKnobs, validateErrorKinds } from './fake-knobs.js';
 import {
   N8N_EXECUTION_STATUSES,
   TRIGGER_NODE_TYPES,
@@ -136,14 +137,11 @@ class FakeN8nServer implements FakeN8n {
   readonly #order = new Map<string, number>();
   #sequence = 0;
   #nextExecutionId = 1;
-  readonly #server: http.Server;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #http: FakeHttpServer;
   readonly #maxCalls: number;
-  #burstFor: object | null = null;
-  #burstLeft = 0;
+  readonly #burst = new RateLimitBurst();
   #faultTurn = 0;
   #faultDraw = 0;
-  #port = 0;
 
   constructor(options: StartFakeN8nOptions) {
     this.apiKey = options.apiKey ?? `n8n_api_${randomBytes(24).toString('hex')}`;
@@ -156,12 +154,11 @@ class FakeN8nServer implements FakeN8n {
       for (const workflow of seed.workflows) this.addWorkflow(workflow);
       for (const execution of seed.executions) this.#addExecution(execution);
     }
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    this.#http = new FakeHttpServer({ maxBodyBytes: MAX_BODY_BYTES, latencyMs: () => this.#knobs.latencyMs, serve: (req, res, body) => this.#serve(req, res, body) });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#http.url;
   }
   get knobs(): FakeN8nKnobs {
     return this.#knobs;
@@ -169,7 +166,7 @@ class FakeN8nServer implements FakeN8n {
   set knobs(value: Partial<FakeN8nKnobs>) {
     validateKnobs(value);
     Object.assign(this.#knobs, value);
-    if ('rateLimit429' in value) this.#burstFor = null;
+    if ('rateLimit429' in value) this.#burst.reset();
   }
   get faults(): FakeN8nKnobs {
     return this.#knobs;
@@ -190,79 +187,40 @@ class FakeN8nServer implements FakeN8n {
     if (Number.isInteger(numeric) && numeric >= this.#nextExecutionId) this.#nextExecutionId = numeric + 1;
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+  listen(): Promise<void> {
+    return this.#http.listen();
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const serve = (): void => {
-        if (res.destroyed) return;
-        const url = new URL(req.url ?? '/', 'http://fake.n8n');
-        const method = req.method ?? 'GET';
-        const respond = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
-          this.#record({ method, path: url.pathname, status });
-          sendJson(res, status, payload, headers);
-        };
-        if (size > MAX_BODY_BYTES) {
-          respond(413, { message: 'request entity too large' });
-          return;
-        }
-        if (this.#injected(respond)) return;
-        try {
-          this.#route(req, url, Buffer.concat(chunks).toString('utf8'), respond);
-        } catch (error) {
-          if (error instanceof ApiError) respond(error.status, { message: error.message, ...error.extra });
-          else respond(500, { message: 'Internal server error' });
-        }
-      };
-      const latency = this.#knobs.latencyMs;
-      if (latency > 0) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          serve();
-        }, latency);
-        this.#timers.add(timer);
-      } else serve();
-    });
+  #serve(req: http.IncomingMessage, res: http.ServerResponse, body: FakeRequestBody): void {
+    const url = new URL(req.url ?? '/', 'http://fake.n8n');
+    const method = req.method ?? 'GET';
+    const respond = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      recordCall(this.calls, { method, path: url.pathname, status }, this.#maxCalls);
+      sendJson(res, status, payload, headers);
+    };
+    if (body.tooLarge) {
+      respond(413, { message: 'request entity too large' });
+      return;
+    }
+    if (this.#injected(respond)) return;
+    try {
+      this.#route(req, url, body.bytes.toString('utf8'), respond);
+    } catch (error) {
+      if (error instanceof ApiError) respond(error.status, { message: error.message, ...error.extra });
+      else respond(500, { message: 'Internal server error' });
+    }
   }
 
   /** The 429 and 5xx knobs; true when the request was answered with an injected failure. */
   #injected(respond: (status: number, payload: unknown, headers?: Record<string, string>) => void): boolean {
     const limit = this.#knobs.rateLimit429;
-    if (limit !== null && limit.burst > 0) {
-      if (this.#burstFor !== limit) {
-        this.#burstFor = limit;
-        this.#burstLeft = limit.burst;
-      }
-      if (this.#burstLeft > 0) {
-        this.#burstLeft--;
-        respond(429, { message: 'Too many requests' }, { 'Retry-After': String(Math.max(0, Math.ceil(limit.retryAfterSec))) });
-        return true;
-      }
+    if (limit !== null && this.#burst.take(limit)) {
+      respond(429, { message: 'Too many requests' }, { 'Retry-After': String(Math.max(0, Math.ceil(limit.retryAfterSec))) });
+      return true;
     }
     const rate = this.#knobs.errorRate;
     if (rate > 0) {
@@ -510,11 +468,6 @@ class FakeN8nServer implements FakeN8n {
     }
     respond(200, { status: 'ok', workflow: workflow.name, executionId: execution.id, received: payload, query: Object.fromEntries(url.searchParams) });
   }
-
-  #record(call: FakeN8nCall): void {
-    this.calls.push(call);
-    if (this.calls.length > this.#maxCalls) this.calls.splice(0, this.calls.length - this.#maxCalls);
-  }
 }
 
 /** The single project every workflow of the fake belongs to. */
@@ -565,15 +518,8 @@ function parseBody(body: string): Record<string, unknown> {
 
 /** Throws a RangeError for a knob value the fake cannot honour. */
 function validateKnobs(knobs: Partial<FakeN8nKnobs>): void {
-  if (knobs.latencyMs !== undefined && !(Number.isFinite(knobs.latencyMs) && knobs.latencyMs >= 0)) throw new RangeError('knobs.latencyMs must be a finite number >= 0');
-  if (knobs.errorRate !== undefined && !(knobs.errorRate >= 0 && knobs.errorRate <= 1)) throw new RangeError('knobs.errorRate must be within 0..1');
-  const limit = knobs.rateLimit429;
-  if (limit !== undefined && limit !== null && !(Number.isInteger(limit.burst) && limit.burst >= 0 && limit.retryAfterSec >= 0)) {
-    throw new RangeError('knobs.rateLimit429 needs an integer burst >= 0 and retryAfterSec >= 0');
-  }
-  if (knobs.errorKinds !== undefined && knobs.errorKinds.some((k) => !['http_500', 'http_502', 'http_503'].includes(k))) {
-    throw new RangeError("knobs.errorKinds takes 'http_500', 'http_502' and 'http_503'");
-  }
+  validateCommonKnobs(knobs);
+  validateErrorKinds(knobs.errorKinds, ['http_500', 'http_502', 'http_503']);
 }
 
 function sendJson(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {

@@ -5,9 +5,10 @@
  * Workers' tests and the gateway's sandbox mode use it; production code never knows about it.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { REFERENCE_AGENCIES } from '@mcpgw/ops-schema';
+import { FakeHttpServer, recordCall, type FakeRequestBody } from './fake-http-server.js';
+import { RateLimitBurst, validateCommonKnobs, validateErrorKinds } from './fake-knobs.js';
 import { accessDenied, OdooFault, serializationFailure, sessionExpired, typeError } from './fake-odoo-faults.js';
 import { majorVersion, type OdooEnv, type OdooStore } from './fake-odoo-models.js';
 import { executeOrm } from './fake-odoo-orm.js';
@@ -159,13 +160,10 @@ class FakeOdooServer implements FakeOdoo {
   readonly #users: FakeOdooUser[];
   readonly #knobs: FakeOdooKnobs;
   readonly #store: OdooStore = new Map();
-  readonly #server: http.Server;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #http: FakeHttpServer;
   readonly #faultRandom = new FakeOdooRandom(0x5eed);
   #faultTurn = 0;
-  #burstFor: object | null = null;
-  #burstLeft = 0;
-  #port = 0;
+  readonly #burst = new RateLimitBurst();
   readonly #frozenClock: boolean;
   readonly #maxCalls: number;
   /** Web-client sessions: `session_id` cookie → uid. */
@@ -197,12 +195,11 @@ class FakeOdooServer implements FakeOdoo {
         if (!['res.company', 'res.currency', 'res.users'].includes(model)) records.clear();
       }
     }
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
-    this.#server.keepAliveTimeout = 5_000;
+    this.#http = new FakeHttpServer({ maxBodyBytes: MAX_BODY_BYTES, latencyMs: () => this.#knobs.latencyMs, serve: (req, res, body) => this.#serve(req, res, body) });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return this.#http.url;
   }
   get login(): string {
     return this.#users[0]!.login;
@@ -219,27 +216,15 @@ class FakeOdooServer implements FakeOdoo {
   set knobs(value: Partial<FakeOdooKnobs>) {
     validateKnobs(value);
     Object.assign(this.#knobs, value);
-    if ('rateLimit429' in value) this.#burstFor = null;
+    if ('rateLimit429' in value) this.#burst.reset();
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#port = (this.#server.address() as AddressInfo).port;
+  listen(): Promise<void> {
+    return this.#http.listen();
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   #env(): OdooEnv {
@@ -247,36 +232,12 @@ class FakeOdooServer implements FakeOdoo {
     return { store: this.#store, version: majorVersion(this.#knobs.serverVersion), today: manilaDate(clock) };
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const serve = (): void => {
-        if (res.destroyed) return;
-        if (tooLarge) {
-          sendHtml(res, 413, 'Request Entity Too Large', 'The data value transmitted exceeds the capacity limit.');
-          return;
-        }
-        this.#route(req, res, Buffer.concat(chunks).toString('utf8'));
-      };
-      const latency = this.#knobs.latencyMs;
-      if (latency > 0) {
-        const timer = setTimeout(() => {
-          this.#timers.delete(timer);
-          serve();
-        }, latency);
-        this.#timers.add(timer);
-      } else {
-        serve();
-      }
-    });
+  #serve(req: http.IncomingMessage, res: http.ServerResponse, body: FakeRequestBody): void {
+    if (body.tooLarge) {
+      sendHtml(res, 413, 'Request Entity Too Large', 'The data value transmitted exceeds the capacity limit.');
+      return;
+    }
+    this.#route(req, res, body.bytes.toString('utf8'));
   }
 
   #route(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
@@ -442,18 +403,11 @@ class FakeOdooServer implements FakeOdoo {
     id: unknown = null,
   ): boolean {
     const limit = this.#knobs.rateLimit429;
-    if (limit !== null && limit.burst > 0) {
-      if (this.#burstFor !== limit) {
-        this.#burstFor = limit;
-        this.#burstLeft = limit.burst;
-      }
-      if (this.#burstLeft > 0) {
-        this.#burstLeft--;
-        this.#record({ ...call, outcome: 'rate_limited' });
-        const retryAfter = String(Math.max(0, Math.ceil(limit.retryAfterSec)));
-        sendHtml(res, 429, 'Too Many Requests', 'This user has exceeded an allotted request count. Try again later.', { 'Retry-After': retryAfter });
-        return true;
-      }
+    if (limit !== null && this.#burst.take(limit)) {
+      this.#record({ ...call, outcome: 'rate_limited' });
+      const retryAfter = String(Math.max(0, Math.ceil(limit.retryAfterSec)));
+      sendHtml(res, 429, 'Too Many Requests', 'This user has exceeded an allotted request count. Try again later.', { 'Retry-After': retryAfter });
+      return true;
     }
     const rate = this.#knobs.errorRate;
     const kinds = this.#knobs.errorKinds.length > 0 ? this.#knobs.errorKinds : DEFAULT_KNOBS.errorKinds;
@@ -476,8 +430,7 @@ class FakeOdooServer implements FakeOdoo {
   }
 
   #record(call: Partial<FakeOdooCall> & Pick<FakeOdooCall, 'service' | 'method' | 'outcome'>): void {
-    this.calls.push({ model: null, modelMethod: null, faultName: null, ...call });
-    if (this.calls.length > this.#maxCalls) this.calls.splice(0, this.calls.length - this.#maxCalls);
+    recordCall(this.calls, { model: null, modelMethod: null, faultName: null, ...call }, this.#maxCalls);
   }
 
   #dispatch(service: string, method: string, args: unknown[]): unknown {
@@ -603,20 +556,11 @@ function json2Status(pythonName: string): number {
 
 /** Throws a RangeError for a knob value the fake cannot honour. */
 function validateKnobs(knobs: Partial<FakeOdooKnobs>): void {
-  if (knobs.latencyMs !== undefined && !(Number.isFinite(knobs.latencyMs) && knobs.latencyMs >= 0)) {
-    throw new RangeError('knobs.latencyMs must be a finite number >= 0');
-  }
-  if (knobs.errorRate !== undefined && !(knobs.errorRate >= 0 && knobs.errorRate <= 1)) throw new RangeError('knobs.errorRate must be within 0..1');
-  const limit = knobs.rateLimit429;
-  if (limit !== undefined && limit !== null && !(Number.isInteger(limit.burst) && limit.burst >= 0 && limit.retryAfterSec >= 0)) {
-    throw new RangeError('knobs.rateLimit429 needs an integer burst >= 0 and retryAfterSec >= 0');
-  }
+  validateCommonKnobs(knobs);
   if (knobs.serverVersion !== undefined && !/\d+\.\d+/.test(knobs.serverVersion)) {
     throw new RangeError("knobs.serverVersion must look like '17.0'");
   }
-  if (knobs.errorKinds !== undefined && knobs.errorKinds.some((k) => !['server_error', 'http_502', 'http_503'].includes(k))) {
-    throw new RangeError("knobs.errorKinds takes 'server_error', 'http_502' and 'http_503'");
-  }
+  validateErrorKinds(knobs.errorKinds, ['server_error', 'http_502', 'http_503']);
 }
 
 function sendJson(res: http.ServerResponse, status: number, payload: unknown): void {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { migrateOps, seedOps, validateOpsSchemaName, type SeedOpsOptions, type SeedSummary } from '@mcpgw/ops-schema';
+import { closeServer, listenOnLoopback } from './fake-http-server.js';
 import { contentRange, parseRangeHeader, planInsert, planRead, PostgrestError } from './fake-supabase-postgrest.js';
 import { SchemaCache } from './fake-supabase-schema-cache.js';
 
@@ -235,14 +235,7 @@ export async function startFakeSupabase(options: FakeSupabaseOptions): Promise<F
     return role;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port ?? 0);
   let closed: Promise<void> | null = null;
 
   return {
@@ -262,10 +255,7 @@ export async function startFakeSupabase(options: FakeSupabaseOptions): Promise<F
       return requests;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }).then(() => pool.end());
+      closed ??= closeServer(server).then(() => pool.end());
       return closed;
     },
   };
