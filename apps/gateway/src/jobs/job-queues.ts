@@ -71,6 +71,13 @@ export class JobQueues {
     return this.run(() => this.queue(service).getJob(id));
   }
 
+  /** Jobs per state in each service's queue (for the `mcp_jobs` gauge); QUEUE_UNAVAILABLE while Redis is down. */
+  counts(services: readonly string[]): Promise<{ service: string; counts: Record<string, number> }[]> {
+    return this.run(() =>
+      Promise.all(services.map(async (service) => ({ service, counts: await this.queue(service).getJobCounts('waiting', 'delayed', 'active', 'failed') }))),
+    );
+  }
+
   /** Tells every consumer (in any process) to cancel the job if it is running it. */
   publishCancel(id: string): Promise<number> {
     return this.run(() => this.connection.publish(this.cancelChannel, id));

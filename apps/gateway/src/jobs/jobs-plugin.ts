@@ -22,6 +22,8 @@ export const jobsPlugin: FastifyPluginAsync = fp(
     if (config.redis.url) {
       queues = new JobQueues(config.redis.url, config.redis.keyPrefix);
       void warnUnlessAppendOnly(config.redis.url, log);
+      const jobQueues = queues;
+      app.metrics.jobCounts = () => jobQueues.counts(app.registry.names());
       if (config.jobs.consumer) {
         consumer = new JobConsumer({
           redisUrl: config.redis.url,

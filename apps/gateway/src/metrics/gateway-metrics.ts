@@ -116,6 +116,23 @@ export class GatewayMetrics {
     },
   });
 
+  /** Async jobs per service and BullMQ state, read at scrape time (the jobs plugin replaces this; undefined: no REDIS_URL). */
+  jobCounts: () => Promise<{ service: string; counts: Record<string, number> }[]> | undefined = () => undefined;
+
+  readonly jobs = new Gauge({
+    name: 'mcp_jobs',
+    help: 'Async jobs in the Redis queue jobs-<service> by state (waiting, delayed: waiting for a retry, active, failed: dead letters and cancelled jobs), read at scrape time: every replica reports the same value.',
+    labelNames: ['service', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const queues = await this.jobCounts()?.catch(() => undefined);
+      if (!queues) return; // no queues, or Redis down: keep the last values
+      for (const { service, counts } of queues) {
+        for (const [state, count] of Object.entries(counts)) this.jobs.labels(service, state).set(count);
+      }
+    },
+  });
+
   /** Open alerts per check, read at scrape time (the checks plugin replaces this; undefined: nothing to report). */
   openAlerts: () => Promise<{ check: string; count: number }[]> | undefined = () => undefined;
 
