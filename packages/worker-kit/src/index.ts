@@ -25,3 +25,4 @@ export { StdioLineTransport, tagRelatedRequest } from './stdio-line-transport.js
 export type { Logger } from 'pino';
 export { DEFAULT_RETRY_POLICY, backoffDelayMs, parseRetryAfter, sleep, type BackoffPolicy, type RetryPolicy } from './retry-policy.js';
 export { runSqlTransaction, type SqlClient, type SqlPool, type SqlTransactionOptions } from './sql-transaction.js';
+export { connectInMemory, type InMemoryConnection } from './in-memory-client.js';

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createPrivateKey } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeGithub, type FakeGithub } from '@mcpgw/fakes';
@@ -111,10 +113,19 @@ describe('pagination', () => {
   });
 
   it('never follows a next link to another origin', async () => {
-    const fetchStub: typeof fetch = async () =>
-      new Response('[{"id":1}]', { status: 200, headers: { link: '<https://evil.example.com/steal?page=2>; rel="next"', 'content-type': 'application/json' } });
-    const error = await failure(new GithubClient({ apiUrl: 'https://api.github.com', auth: { kind: 'token', token: 'ghp_xxxxxxxxxxxxxxxxxxxxxxxx' }, fetch: fetchStub }).paginate('/x', { what: 'list x' }));
-    expect(error.message).toMatch(/points outside GITHUB_API_URL/);
+    // A real HTTP server whose first page links the next one on another origin.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { link: '<http://evil.example.com/steal?page=2>; rel="next"', 'content-type': 'application/json' });
+      res.end('[{"id":1}]');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await failure(new GithubClient({ apiUrl, auth: { kind: 'token', token: 'test-token' } }).paginate('/x', { what: 'list x' }));
+      expect(error.message).toMatch(/points outside GITHUB_API_URL/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -34,7 +34,6 @@ export interface GithubClientOptions {
   /** Refresh an installation token this long before it expires; default 5 minutes. */
   tokenRefreshMarginMs?: number;
   log?: Logger;
-  fetch?: typeof fetch;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -105,7 +104,6 @@ export class GithubClient {
   readonly auth: GithubAuthConfig;
   readonly #retry: RetryPolicy;
   readonly #log: Logger | undefined;
-  readonly #fetch: typeof fetch;
   readonly #tokens: InstallationTokenCache | undefined;
   #rate: RateLimitInfo | undefined;
   /** Secrets seen (tokens), removed from any message GitHub echoes. */
@@ -122,7 +120,6 @@ export class GithubClient {
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 20_000;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#log = options.log;
-    this.#fetch = options.fetch ?? fetch;
     if (options.auth.kind === 'token') this.#secrets.add(options.auth.token);
     this.#tokens =
       options.auth.kind === 'app' ? new InstallationTokenCache(() => this.#mintInstallationToken(), options.tokenRefreshMarginMs ?? 5 * 60_000) : undefined;
@@ -303,7 +300,7 @@ export class GithubClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
       // Never follow a redirect: the Authorization header would go wherever it points.
-      const response = await this.#fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: combined, redirect: 'manual' });
+      const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: combined, redirect: 'manual' });
       const text = await response.text();
       return { kind: 'response', response, text };
     } catch (error) {

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SAMPLE_READY_PULL, startFakeGithub, type FakeGithub } from '@mcpgw/fakes';
 import { MetaKeys } from '@mcpgw/protocol';
-import type { PreparedWorker } from '@mcpgw/worker-kit';
+import { connectInMemory, type InMemoryConnection } from '@mcpgw/worker-kit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import pino from 'pino';
 import { githubWorker } from './github-worker.js';
 
 /**
@@ -12,27 +10,7 @@ import { githubWorker } from './github-worker.js';
  * each tool's answer, the annotations the gateway's `github:read` scope relies on, and the
  * confirmation the kit demands of merge_pr.
  */
-interface Connected {
-  worker: PreparedWorker;
-  client: Client;
-  close(): Promise<void>;
-}
-
-async function connect(env: Record<string, string>): Promise<Connected> {
-  const worker = githubWorker.prepare(env, pino({ level: 'silent' }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await worker.createServer().connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  return {
-    worker,
-    client,
-    close: async () => {
-      await client.close();
-      await worker.close();
-    },
-  };
-}
+const connect = (env: Record<string, string>): Promise<InMemoryConnection> => connectInMemory(githubWorker, env);
 
 async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
   const result = await client.callTool({ name, arguments: args });
@@ -45,7 +23,7 @@ async function call(client: Client, name: string, args: Record<string, unknown> 
 }
 
 let fake: FakeGithub;
-let github: Connected;
+let github: InMemoryConnection;
 
 beforeAll(async () => {
   fake = await startFakeGithub();

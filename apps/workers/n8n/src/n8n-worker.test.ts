@@ -1,34 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeN8n, type FakeN8n } from '@mcpgw/fakes';
 import { MetaKeys, WorkerMethods, healthReportSchema, serviceManifestSchema } from '@mcpgw/protocol';
-import type { PreparedWorker } from '@mcpgw/worker-kit';
+import { connectInMemory, type InMemoryConnection } from '@mcpgw/worker-kit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import pino from 'pino';
 import { n8nWorker } from './n8n-worker.js';
 
 /** The n8n worker in-process (SDK client over an in-memory transport) against the fake n8n over real HTTP. */
-interface Connected {
-  worker: PreparedWorker;
-  client: Client;
-  close(): Promise<void>;
-}
-
-async function connect(env: Record<string, string>): Promise<Connected> {
-  const worker = n8nWorker.prepare(env, pino({ level: 'silent' }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await worker.createServer().connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  return {
-    worker,
-    client,
-    close: async () => {
-      await client.close();
-      await worker.close();
-    },
-  };
-}
+const connect = (env: Record<string, string>): Promise<InMemoryConnection> => connectInMemory(n8nWorker, env);
 
 async function call(client: Client, name: string, args: Record<string, unknown> = {}) {
   const result = await client.callTool({ name, arguments: args });
@@ -41,7 +19,7 @@ async function call(client: Client, name: string, args: Record<string, unknown> 
 }
 
 let fake: FakeN8n;
-let n8n: Connected;
+let n8n: InMemoryConnection;
 
 beforeAll(async () => {
   fake = await startFakeN8n();

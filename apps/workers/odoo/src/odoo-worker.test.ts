@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeOdoo, type FakeOdoo } from '@mcpgw/fakes';
 import { MetaKeys, WorkerMethods, healthReportSchema, serviceManifestSchema } from '@mcpgw/protocol';
-import type { PreparedWorker } from '@mcpgw/worker-kit';
+import { connectInMemory, type InMemoryConnection } from '@mcpgw/worker-kit';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import pino from 'pino';
 import { OdooClient } from './odoo-client.js';
 import { odooWorker } from './odoo-worker.js';
 
@@ -16,27 +14,7 @@ import { odooWorker } from './odoo-worker.js';
 const NOW = new Date('2026-03-20T04:00:00Z');
 const TODAY = '2026-03-20';
 
-interface Connected {
-  worker: PreparedWorker;
-  client: Client;
-  close(): Promise<void>;
-}
-
-async function connect(env: Record<string, string>): Promise<Connected> {
-  const worker = odooWorker.prepare(env, pino({ level: 'silent' }));
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await worker.createServer().connect(serverSide);
-  const client = new Client({ name: 'test', version: '1' });
-  await client.connect(clientSide);
-  return {
-    worker,
-    client,
-    close: async () => {
-      await client.close();
-      await worker.close();
-    },
-  };
-}
+const connect = (env: Record<string, string>): Promise<InMemoryConnection> => connectInMemory(odooWorker, env);
 
 function envFor(fake: FakeOdoo, extra: Record<string, string> = {}): Record<string, string> {
   return { ODOO_URL: fake.url, ODOO_DB: fake.db, ODOO_USERNAME: fake.login, ODOO_API_KEY: fake.apiKey, ODOO_TIMEOUT_MS: '2000', ...extra };
@@ -54,7 +32,7 @@ async function call(client: Client, name: string, args: Record<string, unknown> 
 }
 
 let fake: FakeOdoo;
-let odoo: Connected;
+let odoo: InMemoryConnection;
 /** An independent client for cross-checking the tools' numbers against the fake. */
 let direct: OdooClient;
 
@@ -325,7 +303,7 @@ describe('odoo worker: upstream faults', () => {
 
 describe('odoo worker: version differences', () => {
   let fake18: FakeOdoo;
-  let odoo18: Connected;
+  let odoo18: InMemoryConnection;
 
   beforeAll(async () => {
     fake18 = await startFakeOdoo({ now: NOW, version: '18.0' });
