@@ -36,7 +36,7 @@ beforeAll(async () => {
     AUTH_FAILURE_MAX: '1000',
     AUDIT_FLUSH_INTERVAL_MS: '20',
   });
-  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'silent';
+  for (const spec of config.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logLines.push(chunk.toString());
@@ -232,7 +232,7 @@ describe('JWT bearer tokens', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const rsaStore = testStoreEnv();
     const rsaConfig = loadConfig({ ...rsaStore.env, WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, LOG_LEVEL: 'silent', JWT_PUBLIC_KEY: pem });
-    for (const spec of rsaConfig.workers) spec.env['LOG_LEVEL'] = 'silent';
+    for (const spec of rsaConfig.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
     const rsaApp = await buildApp(rsaConfig);
     try {
       const forged = await new SignJWT({ scope: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('evil').setExpirationTime('10m').sign(new TextEncoder().encode(pem));

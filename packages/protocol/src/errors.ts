@@ -48,7 +48,7 @@ const table = [
   { code: -32051, name: 'CIRCUIT_OPEN', httpStatus: 503, retryable: true, meaning: 'The service\'s circuit breaker is open after repeated failures. Retry after the `Retry-After` seconds; the next call then probes the worker.' },
   { code: -32052, name: 'WORKER_BUSY', httpStatus: 503, retryable: true, meaning: 'The service already has its maximum of calls in flight and queued (WORKER_MAX_CONCURRENCY, WORKER_MAX_QUEUE).' },
   { code: -32053, name: 'WORKER_TIMEOUT', httpStatus: 504, retryable: true, meaning: 'The worker did not answer within the call timeout (DEFAULT_TIMEOUT_MS). The call was cancelled in the worker.' },
-  { code: -32054, name: 'WORKER_CRASHED', httpStatus: 502, retryable: true, meaning: 'The worker process exited while the call was in flight. It is being restarted; the call may or may not have taken effect upstream.' },
+  { code: -32054, name: 'WORKER_CRASHED', httpStatus: 502, retryable: true, meaning: 'The worker process exited (or a remote worker\'s connection was lost) while the call was in flight. It is being restarted (reconnected); the call may or may not have taken effect upstream.' },
   { code: -32055, name: 'SERVICE_UNCONFIGURED', httpStatus: 503, retryable: false, meaning: 'The worker is running but lacks configuration. The error data names the variables to set.' },
   { code: -32056, name: 'TOOL_FAILED', httpStatus: 422, retryable: false, meaning: 'The tool ran and reported a failure (for example an SQL error or a rejected statement). The message says why.' },
   { code: -32057, name: 'UPSTREAM_ERROR', httpStatus: 502, retryable: true, meaning: 'The worker\'s upstream system failed or is unreachable. The message carries the upstream\'s reason.' },

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFORMANCE_WORKER_ENTRY, NEUTRAL_CWD, REPO_ROOT } from './paths.js';
+import { startHttpWorker } from './http-worker-process.js';
 
 /** The official MCP conformance suite's CLI (a devDependency of tests/). */
 export const CONFORMANCE_CLI = `${REPO_ROOT}tests/node_modules/@modelcontextprotocol/conformance/dist/index.js`;
@@ -74,36 +75,7 @@ export interface ConformanceWorkerProcess {
 }
 
 /** Starts the built conformance fixture worker with `--http 0` and waits until it says which port it took. */
-export function startConformanceWorker(timeoutMs = 15_000): Promise<ConformanceWorkerProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CONFORMANCE_WORKER_ENTRY, '--http', '0'], {
-      cwd: NEUTRAL_CWD,
-      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const exited = new Promise<void>((done) => child.once('exit', () => done()));
-    const stop = async (): Promise<void> => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    };
-    let stderr = '';
-    const timer = setTimeout(() => {
-      void stop();
-      reject(new Error(`the conformance worker did not report its port within ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const port = /"port":(\d+)/.exec(stderr)?.[1];
-      if (port) {
-        clearTimeout(timer);
-        child.stderr.removeAllListeners('data');
-        child.stderr.resume();
-        resolve({ url: `http://127.0.0.1:${port}/mcp`, port: Number(port), stop });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the conformance worker exited (${code}) before listening:\n${stderr}`));
-    });
-  });
+export async function startConformanceWorker(timeoutMs = 15_000): Promise<ConformanceWorkerProcess> {
+  const worker = await startHttpWorker(CONFORMANCE_WORKER_ENTRY, { timeoutMs });
+  return { url: worker.url, port: worker.port, stop: () => worker.stop() };
 }

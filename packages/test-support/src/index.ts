@@ -11,3 +11,4 @@ export * from './conformance-suite.js';
 export * from './header-proxy.js';
 export * from './mcp-http.js';
 export * from './rejection.js';
+export * from './http-worker-process.js';

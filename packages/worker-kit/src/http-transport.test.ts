@@ -127,3 +127,66 @@ describe('Streamable HTTP transport (--http PORT)', () => {
     expect((await fetch(`${base}/elsewhere`)).status).toBe(404);
   });
 });
+
+describe('Streamable HTTP transport with WORKER_AUTH_TOKEN', () => {
+  const token = 'a-worker-token-of-at-least-32-characters';
+  let guarded: RunningHttpTransport;
+  let url: string;
+  const initialize = (headers: Record<string, string>) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    });
+
+  beforeAll(async () => {
+    guarded = await serveHttp(worker.prepare({}, pino({ level: 'silent' })), pino({ level: 'silent' }), { port: 0, host: '127.0.0.1', authToken: token });
+    url = `http://127.0.0.1:${guarded.port}/mcp`;
+  });
+  afterAll(async () => {
+    await guarded.close();
+  });
+
+  it('answers 401 with a JSON error naming what is missing when there is no bearer token', async () => {
+    const response = await initialize({});
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(await response.json()).toEqual({ error: expect.stringMatching(/missing Authorization: Bearer <token> header.*WORKER_AUTH_TOKEN/) });
+  });
+
+  it('answers 401 to a wrong token, of any length, without echoing it', async () => {
+    for (const wrong of ['short', `${token}x`, token.replace(/a/g, 'b')]) {
+      const response = await initialize({ authorization: `Bearer ${wrong}` });
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as { error: string };
+      expect(body.error).toMatch(/does not match this worker's WORKER_AUTH_TOKEN/);
+      expect(body.error).not.toContain(wrong);
+    }
+    expect((await initialize({ authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` })).status).toBe(401);
+  });
+
+  it('serves MCP to a client that sends the token', async () => {
+    const client = new Client({ name: 'token-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    const result = await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+    expect(result.structuredContent).toEqual({ sum: 3 });
+    await client.close();
+  });
+
+  it('keeps /health open for probes', async () => {
+    const response = await fetch(`http://127.0.0.1:${guarded.port}/health`);
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses to serve off loopback without a token, and accepts any Host there with one', async () => {
+    const prepared = worker.prepare({}, pino({ level: 'silent' }));
+    await expect(serveHttp(prepared, pino({ level: 'silent' }), { port: 0, host: '0.0.0.0' })).rejects.toThrow(/needs an authToken \(WORKER_AUTH_TOKEN\)/);
+    const open = await serveHttp(prepared, pino({ level: 'silent' }), { port: 0, host: '0.0.0.0', authToken: token });
+    try {
+      expect(await rawPost(open.port, { host: 'mcpgw-worker-calc:8200', authorization: `Bearer ${token}` })).toBe(200);
+      expect(await rawPost(open.port, { host: 'mcpgw-worker-calc:8200' })).toBe(401);
+    } finally {
+      await open.close();
+    }
+  });
+});

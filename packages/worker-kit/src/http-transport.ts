@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -17,6 +17,8 @@ export interface HttpServeOptions {
   sessionIdleMs?: number;
   /** Told to clients in SSE priming events: how long to wait before reconnecting to a closed stream. */
   sseRetryMs?: number;
+  /** `/mcp` requires `Authorization: Bearer <authToken>` (WORKER_AUTH_TOKEN); `/health` stays open. Required off loopback. */
+  authToken?: string;
 }
 
 interface Session {
@@ -27,6 +29,11 @@ interface Session {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** Whether binding `host` keeps the server to this machine (127.0.0.1, localhost, ::1). */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host);
+}
+
 /** A running HTTP transport and the address it listens on. */
 export interface RunningHttpTransport extends RunningTransport {
   readonly port: number;
@@ -35,7 +42,8 @@ export interface RunningHttpTransport extends RunningTransport {
 /**
  * Serves the worker over MCP Streamable HTTP at `/mcp` (sessions via `Mcp-Session-Id`), plus
  * `GET /health` for probes. Bound to loopback it refuses (403) a `Host` or `Origin` that is not
- * loopback, against DNS rebinding. Each session keeps a short, bounded memory of its SSE events, so
+ * loopback, against DNS rebinding. With `authToken`, `/mcp` answers 401 without that bearer token;
+ * bound elsewhere it must have one (any `Host` is accepted then: the token is the guard). Each session keeps a short, bounded memory of its SSE events, so
  * a client can resume a closed stream with `Last-Event-ID` (and a tool may close it to make the
  * client poll: `ctx.closeSSEStream`).
  */
@@ -45,6 +53,8 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
   const sessions = new Map<string, Session>();
   const sseRetryMs = options.sseRetryMs ?? 1_000;
   const loopback = LOOPBACK_HOSTS.has(options.host);
+  if (!loopback && !options.authToken) throw new Error(`serving MCP on ${options.host} needs an authToken (WORKER_AUTH_TOKEN)`);
+  const tokenDigest = options.authToken === undefined ? undefined : digest(options.authToken);
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
 
@@ -64,6 +74,15 @@ export async function serveHttp(worker: PreparedWorker, log: Logger, options: Ht
       if (refusal) {
         log.warn({ host: req.headers.host, origin: req.headers.origin }, 'refused a request: DNS rebinding protection');
         sendRpcError(res, 403, -32000, refusal);
+        return;
+      }
+    }
+    if (tokenDigest) {
+      const refusal = checkBearer(req.headers.authorization, tokenDigest);
+      if (refusal) {
+        log.warn({ remoteAddress: req.socket.remoteAddress }, 'refused a request without the right bearer token');
+        res.setHeader('WWW-Authenticate', 'Bearer realm="mcpgw-worker"');
+        sendJson(res, 401, { error: refusal });
         return;
       }
     }
@@ -158,6 +177,19 @@ function checkLoopbackHeaders(req: IncomingMessage, hosts: ReadonlySet<string>, 
   const origin = req.headers.origin?.toLowerCase();
   if (origin !== undefined && !origins.has(origin)) return `Invalid Origin header: ${origin}; only local pages may call this server`;
   return undefined;
+}
+
+/** Why a request lacks the right `Authorization: Bearer` token, or undefined when it has it. Constant-time. */
+function checkBearer(header: string | undefined, expected: Buffer): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) return 'missing Authorization: Bearer <token> header; this worker requires the WORKER_AUTH_TOKEN it was started with';
+  if (!timingSafeEqual(digest(match[1]!), expected)) return 'the bearer token does not match this worker\'s WORKER_AUTH_TOKEN';
+  return undefined;
+}
+
+/** Equal-length digests make the comparison constant-time whatever the token's length. */
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

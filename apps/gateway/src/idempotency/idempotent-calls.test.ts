@@ -15,7 +15,7 @@ const freshKey = (): string => `key-${Date.now()}-${++n}`;
 
 beforeAll(async () => {
   const config = loadConfig({ ...store.env, RATE_LIMIT_MAX_REQUESTS: '0', WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, LOG_LEVEL: 'silent' });
-  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'silent';
+  for (const spec of config.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
   app = await buildApp(config);
   await app.pool.checkHealth();
 });

@@ -10,7 +10,7 @@ import { localReferenceError } from '../registry/local-references.js';
 import type { ServiceRegistry } from '../registry/service-registry.js';
 import { CallControl } from '../workers/call-control.js';
 import type { CallRelay, RelayAnswer } from '../workers/call-relay.js';
-import { WorkerRpcError } from '../workers/stdio-connection.js';
+import { WorkerRpcError } from '../workers/worker-connection.js';
 import type { WorkerHandle } from '../workers/worker-handle.js';
 import type { McpDirectory, ToolFilter } from './mcp-directory.js';
 import { TOOL_RESULT_REPLAY, metaForWorker, toolCallIdempotencyKey, toolCallRequest } from './mcp-idempotency.js';

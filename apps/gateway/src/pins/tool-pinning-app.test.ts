@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
+import type { LocalWorkerSpec } from '../workers/worker-spec.js';
 import { loggerOptions } from '../logger.js';
 
 /**
@@ -34,8 +35,8 @@ async function start(options: { suffix?: string; enforce?: boolean } = {}): Prom
     EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`,
     PIN_TOOL_DEFINITIONS: options.enforce ? 'true' : 'false',
   });
-  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'silent';
-  if (options.suffix) config.workers[0]!.env['ECHO_DESCRIPTION_SUFFIX'] = options.suffix;
+  for (const spec of config.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
+  if (options.suffix) (config.workers[0] as LocalWorkerSpec).env['ECHO_DESCRIPTION_SUFFIX'] = options.suffix;
   logLines = [];
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -6,6 +6,7 @@ import { ToolPins } from '../pins/tool-pins.js';
 import { ServiceRegistry } from '../registry/service-registry.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 import { startSandboxProcess, type SandboxProcess } from '../workers/sandbox-launcher.js';
+import type { LocalWorkerSpec } from '../workers/worker-spec.js';
 
 /**
  * Starts the worker pool (every worker's first start attempt), builds the registry from their
@@ -14,7 +15,7 @@ import { startSandboxProcess, type SandboxProcess } from '../workers/sandbox-lau
 export const workersPlugin: FastifyPluginAsync = fp(
   async (app) => {
     const log = app.log.child({ component: 'workers' });
-    const pool = new WorkerPool(app.config, app.metrics, log);
+    const pool = new WorkerPool(app.config, app.metrics, log, app.tracing?.tracer);
     const toolPins = new ToolPins({
       repository: app.store.toolPins,
       enforce: app.config.pinToolDefinitions,
@@ -26,7 +27,7 @@ export const workersPlugin: FastifyPluginAsync = fp(
     app.decorate('registry', registry);
     app.decorate('toolPins', toolPins);
     app.decorate('dispatcher', new CallDispatcher(registry, app.metrics, log, app.audit, toolPins));
-    const sandboxed = app.config.workers.filter((spec) => spec.sandboxEnv);
+    const sandboxed = app.config.workers.filter((spec): spec is LocalWorkerSpec => spec.kind !== 'remote' && spec.sandboxEnv !== undefined);
     let sandbox: SandboxProcess | undefined;
     if (sandboxed.length > 0) {
       sandbox = await startSandboxProcess(log);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConfigError, loadConfig } from '../config.js';
+import type { LocalWorkerSpec } from './worker-spec.js';
 import { LocalServicesFileError, loadLocalServicesFile, parseLocalServices } from './local-services-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mcpgw-local-services-'));
@@ -107,7 +108,7 @@ describe('loadConfig with LOCAL_SERVICES_FILE', () => {
   it('adds a supervised worker per command, with its env on top of the usual worker environment', () => {
     const config = loadConfig({ WORKERS: 'none', LOCAL_SERVICES_FILE: okFile, AGENT_NAME: 'ops', PATH: '/usr/bin', PLAYWRIGHT_BROWSERS_PATH: '/opt/b', REDIS_URL: 'redis://secret@127.0.0.1:6379' });
     expect(config.workers).toHaveLength(1);
-    const spec = config.workers[0]!;
+    const spec = config.workers[0] as LocalWorkerSpec;
     expect(spec).toMatchObject({ name: 'playwright', command: 'npx', args: ['@playwright/mcp@latest'], cwd: join(dir, 'workspace'), required: true });
     expect(spec.description).toMatch(/Browser automation/);
     expect(spec.env).toEqual({ PATH: '/usr/bin', PLAYWRIGHT_BROWSERS_PATH: '/opt/b', GREETING: 'hi ops', MCPGW_SERVICE_NAME: 'playwright' });

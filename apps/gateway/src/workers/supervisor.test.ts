@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { TEST_WORKER_ENTRY, waitFor } from '@mcpgw/test-support';
 import pino from 'pino';
 import { Supervisor } from './supervisor.js';
-import type { WorkerSpec } from './worker-spec.js';
+import type { LocalWorkerSpec } from './worker-spec.js';
 
 const log = pino({ level: 'silent' });
-const spec = (overrides: Partial<WorkerSpec> = {}): WorkerSpec => ({
+const spec = (overrides: Partial<LocalWorkerSpec> = {}): LocalWorkerSpec => ({
   name: 'echo',
   command: process.execPath,
   args: [TEST_WORKER_ENTRY],
@@ -25,7 +25,7 @@ describe('Supervisor', () => {
     const supervisor = new Supervisor(spec(), options, log);
     running.push(supervisor);
     const ready: number[] = [];
-    supervisor.on('ready', (c) => ready.push(c.pid));
+    supervisor.on('ready', (c) => ready.push(c.pid!));
     await supervisor.start();
     expect(supervisor.state).toBe('ready');
     expect(supervisor.connection?.manifest.name).toBe('echo');
@@ -66,7 +66,7 @@ describe('Supervisor', () => {
   it('stops the worker on stop() and does not restart it', async () => {
     const supervisor = new Supervisor(spec(), options, log);
     await supervisor.start();
-    const pid = supervisor.connection!.pid;
+    const pid = supervisor.connection!.pid!;
     await supervisor.stop();
     expect(supervisor.state).toBe('stopped');
     expect(() => process.kill(pid, 0)).toThrow();

@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { restartDelay, type BackoffPolicy } from './backoff.js';
-import { StdioConnection, type ExitInfo } from './stdio-connection.js';
+import { RemoteConnection } from './remote-connection.js';
+import { StdioConnection } from './stdio-connection.js';
+import type { ExitInfo, WorkerConnection } from './worker-connection.js';
 import type { WorkerSpec } from './worker-spec.js';
 import type { GatewayLogger } from '../logger.js';
 
@@ -10,20 +12,23 @@ export interface SupervisorOptions extends BackoffPolicy {
   startTimeoutMs: number;
   stopTimeoutMs: number;
   clientVersion: string;
+  /** Sent to remote workers as `Authorization: Bearer ...` (WORKER_AUTH_TOKEN). */
+  authToken?: string | undefined;
   /** A worker that stayed up this long gets its back-off reset when it next exits. */
   stableAfterMs?: number;
   random?: () => number;
 }
 
 export interface SupervisorEvents {
-  ready: [connection: StdioConnection];
+  ready: [connection: WorkerConnection];
   exit: [info: ExitInfo];
   restart: [];
 }
 
 /**
  * Keeps one worker process running: starts it, and when it exits (or fails to start) starts it
- * again after an exponential back-off with jitter. Emits `ready` with each new connection.
+ * again after an exponential back-off with jitter. Emits `ready` with each new connection. A
+ * remote worker is handled alike: connecting is the handshake, and a lost connection is an exit.
  */
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   state: WorkerState = 'starting';
@@ -35,7 +40,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   nextAttemptAt: number | undefined;
   /** The back-off chosen for the pending (or last) restart, in ms. */
   restartDelayMs: number | undefined;
-  private connectionValue: StdioConnection | undefined;
+  private connectionValue: WorkerConnection | undefined;
   private consecutiveFailures = 0;
   private readySince = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -50,7 +55,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /** The live connection, or undefined while the worker is down. */
-  get connection(): StdioConnection | undefined {
+  get connection(): WorkerConnection | undefined {
     return this.connectionValue;
   }
 
@@ -73,10 +78,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private async launch(): Promise<void> {
     try {
-      const connection = await StdioConnection.open(this.spec, this.log, {
-        startTimeoutMs: this.options.startTimeoutMs,
-        clientVersion: this.options.clientVersion,
-      });
+      const open = { startTimeoutMs: this.options.startTimeoutMs, clientVersion: this.options.clientVersion };
+      const connection: WorkerConnection =
+        this.spec.kind === 'remote'
+          ? await RemoteConnection.open(this.spec, this.log, { ...open, authToken: this.options.authToken })
+          : await StdioConnection.open(this.spec, this.log, open);
       if (this.stopping) {
         await connection.close(0);
         return;
@@ -86,7 +92,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.nextAttemptAt = undefined;
       this.readySince = Date.now();
       void connection.exited.then((info) => this.onExit(connection, info));
-      this.log.info({ service: this.spec.name, workerPid: connection.pid, restarts: this.restarts }, 'worker ready');
+      this.log.info({ service: this.spec.name, workerPid: connection.pid, url: connection.url, restarts: this.restarts }, 'worker ready');
       this.emit('ready', connection);
     } catch (error) {
       if (this.stopping) return;
@@ -96,12 +102,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private onExit(connection: StdioConnection, info: ExitInfo): void {
+  private onExit(connection: WorkerConnection, info: ExitInfo): void {
     if (this.connectionValue !== connection) return;
     this.connectionValue = undefined;
     this.lastExit = { ...info, at: new Date().toISOString() };
     if (this.stopping) return;
-    this.log.warn({ service: this.spec.name, workerPid: connection.pid, ...info }, 'worker exited; restarting');
+    if (info.reason !== undefined) {
+      this.lastError = info.reason;
+      this.log.warn({ service: this.spec.name, url: connection.url, reason: info.reason }, 'lost the connection to the remote worker; reconnecting');
+    } else {
+      this.log.warn({ service: this.spec.name, workerPid: connection.pid, ...info }, 'worker exited; restarting');
+    }
     this.emit('exit', info);
     if (Date.now() - this.readySince >= (this.options.stableAfterMs ?? 60_000)) this.consecutiveFailures = 0;
     this.scheduleRestart();
