@@ -239,4 +239,22 @@ describe('metrics', () => {
     expect(names.length).toBeGreaterThan(15);
     for (const name of names) expect(doc).toContain(`\`${name}\``);
   });
+
+  it('docs/observability.md names only exported metrics in its metric table, with their type and labels', () => {
+    const doc = read('docs/observability.md');
+    const metrics = new GatewayMetrics();
+    // The table under "## Metrics": | `name` | type | `label`, `label` | meaning |
+    const section = doc.slice(doc.indexOf('## Metrics'), doc.indexOf('\n## ', doc.indexOf('## Metrics') + 1));
+    const rows = [...section.matchAll(/^\| `((?:mcp|http)_\w+)` \| (\w*) \| ([^|]*) \|/gm)].map((m) => ({
+      name: m[1]!,
+      type: m[2]!,
+      labels: [...m[3]!.matchAll(/`(\w+)`/g)].map((l) => l[1]!),
+    }));
+    expect(rows.length).toBeGreaterThan(15);
+    const documented = rows.map(({ name, type, labels }) => {
+      const metric = metrics.registry.getSingleMetric(name) as unknown as { type?: string; labelNames?: readonly string[] } | undefined;
+      return { name, type: metric ? metric.type : 'not exported', labels: [...(metric?.labelNames ?? [])] };
+    });
+    expect(documented).toEqual(rows);
+  });
 });

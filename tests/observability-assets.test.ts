@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   deleteRedisKeys,
@@ -10,6 +11,7 @@ import {
   REPO_ROOT,
   startGateway,
   testRedisPrefix,
+  waitFor,
   type GatewayProcess,
 } from '@mcpgw/test-support';
 
@@ -138,7 +140,7 @@ describe('the dashboard', () => {
     for (const metric of [
       'mcp_requests_total', 'mcp_requests_failed_total', 'mcp_circuit_breaker_state', 'mcp_worker_restarts_total',
       'mcp_rate_limit_exceeded_total', 'mcp_token_usage_total', 'mcp_jobs', 'mcp_connection_pool_size',
-      'mcp_connection_pool_waiting', 'mcp_alerts_open', 'mcp_check_runs_total',
+      'mcp_connection_pool_waiting', 'mcp_alerts_open', 'mcp_check_runs_total', 'mcp_token_cost_usd_total', 'mcp_check_items',
     ]) {
       expect(all).toMatch(new RegExp(`\\b${metric}\\b`));
     }
@@ -151,7 +153,7 @@ describe('the alert rules', () => {
   it('has the alerts of the issue', () => {
     expect(alerts.map((a) => a.alert)).toEqual([
       'MCPGatewayDown', 'MCPGatewayHighErrorRate', 'MCPCircuitBreakerOpen', 'MCPWorkerRestartLoop',
-      'MCPJobDeadLettersGrowing', 'MCPRateLimitStorm', 'MCPBirFilingDeadline',
+      'MCPJobDeadLettersGrowing', 'MCPRateLimitStorm', 'MCPBirFilingDeadline', 'MCPBirFilingDueToday',
     ]);
   });
 
@@ -165,14 +167,39 @@ describe('the alert rules', () => {
     expect(runbook).toContain(url.split('#')[1]);
   });
 
-  it('pass promtool check rules where promtool is installed', () => {
+  it('each fire, and stay quiet, in a promtool unit test (deploy/prometheus/alerts.test.yml)', () => {
+    const unit = YAML.parse(read('deploy/prometheus/alerts.test.yml')) as {
+      rule_files: string[];
+      tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+    };
+    expect(unit.rule_files).toEqual(['alerts.yml']);
+    const cases = unit.tests.flatMap((t) => t.alert_rule_test);
+    for (const { alert } of alerts) {
+      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0)).toBe(true);
+      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0)).toBe(true);
+    }
+  });
+
+  it('pass promtool check rules, its unit tests and check config where promtool is installed', () => {
     let promtool: string | undefined;
     try {
       promtool = execFileSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).trim();
     } catch {
       promtool = undefined; // not installed: the parser tests above are the check
     }
-    if (promtool) execFileSync(promtool, ['check', 'rules', join(REPO_ROOT, 'deploy/prometheus/alerts.yml')], { encoding: 'utf8' });
+    if (promtool) {
+      const dir = join(REPO_ROOT, 'deploy/prometheus');
+      execFileSync(promtool, ['check', 'rules', join(dir, 'alerts.yml')], { encoding: 'utf8' });
+      execFileSync(promtool, ['test', 'rules', 'alerts.test.yml'], { cwd: dir, encoding: 'utf8' });
+      // prometheus.yml names the rules where compose mounts them: check a copy pointing at the repository's file.
+      const copy = mkdtempSync(join(tmpdir(), 'mcpgw-promtool-'));
+      try {
+        writeFileSync(join(copy, 'prometheus.yml'), read('deploy/prometheus/prometheus.yml').replace('/etc/prometheus/alerts.yml', join(dir, 'alerts.yml')));
+        execFileSync(promtool, ['check', 'config', join(copy, 'prometheus.yml')], { encoding: 'utf8' });
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
+    }
     expect(alerts.length).toBeGreaterThan(0);
   });
 });
@@ -182,22 +209,32 @@ describe('against a running gateway', () => {
   let gateway: GatewayProcess;
   let exposition: ReturnType<typeof parseExposition>;
 
+  const dir = mkdtempSync(join(tmpdir(), 'mcpgw-observability-'));
+
   beforeAll(async () => {
-    // Sandbox workers (the gateway starts the fakes), the shipped checks (bir-filing-deadlines) and job queues.
+    // Sandbox workers (the gateway starts the fakes), the shipped checks and job queues. The BIR
+    // deadline check runs every 500 ms instead of weekdays at 08:00, so its counts (mcp_check_items)
+    // are there to scrape; a price for bir makes the cost of the calls below a series.
+    const shipped = YAML.parse(read('apps/gateway/checks.default.yaml')) as { checks: { name: string; schedule: unknown }[] };
+    const checksFile = join(dir, 'checks.json');
+    writeFileSync(checksFile, JSON.stringify({ checks: shipped.checks.map((c) => (c.name === 'bir-filing-deadlines' ? { ...c, schedule: { everyMs: 500 } } : c)) }));
     gateway = await startGateway({
-      env: { WORKERS: 'odoo,supabase,bir,monitor', REDIS_URL, REDIS_KEY_PREFIX: prefix },
+      env: { WORKERS: 'odoo,supabase,bir,monitor', REDIS_URL, REDIS_KEY_PREFIX: prefix, CHECKS_FILE: checksFile, TOKEN_PRICES_USD: 'bir=2.5' },
       timeoutMs: 90_000,
     });
     const rpc = (method: string, params: unknown) => postJson(`${gateway.url}/mcp/rpc`, { jsonrpc: '2.0', id: 1, method, params });
     expect((await rpc('mcp.execute', { service: 'bir', tool: 'track_bir_filing_deadlines', arguments: {} })).status).toBe(200);
     expect((await rpc('mcp.execute', { service: 'bir', tool: 'no_such_tool', arguments: {} })).body.error).toBeDefined();
     expect((await rpc('mcp.submit', { service: 'monitor', tool: 'get_system_health', arguments: {} })).body.result).toMatchObject({ status: 'queued' });
-    exposition = parseExposition(await (await fetch(`${gateway.metricsUrl}/metrics`)).text());
-  }, 120_000);
+    const scrapeText = async () => (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+    await waitFor(async () => /^mcp_check_items\{/m.test(await scrapeText()), 30_000, 'the first run of the BIR deadline check');
+    exposition = parseExposition(await scrapeText());
+  }, 150_000);
 
   afterAll(async () => {
     await gateway?.stop();
     await deleteRedisKeys(prefix);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('exports every metric the dashboard queries', () => {
@@ -232,7 +269,7 @@ describe('against a running gateway', () => {
   });
 
   it('has series for the panels that matter before anything goes wrong', () => {
-    for (const name of ['mcp_requests_total', 'mcp_requests_failed_total', 'mcp_operation_duration_seconds_bucket', 'mcp_circuit_breaker_state', 'mcp_worker_restarts_total', 'mcp_token_usage_total', 'mcp_jobs']) {
+    for (const name of ['mcp_requests_total', 'mcp_requests_failed_total', 'mcp_operation_duration_seconds_bucket', 'mcp_circuit_breaker_state', 'mcp_worker_restarts_total', 'mcp_token_usage_total', 'mcp_token_cost_usd_total', 'mcp_check_items', 'mcp_jobs']) {
       expect([name, exposition.samples.has(name)]).toEqual([name, true]);
     }
   });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
+import type { LocalWorkerSpec } from './workers/worker-spec.js';
 import { loggerOptions } from './logger.js';
 
 /**
@@ -30,8 +31,8 @@ beforeAll(async () => {
     WORKER_RESTART_BASE_MS: '50',
     WORKER_RESTART_MAX_MS: '200',
   });
-  for (const spec of config.workers) spec.env['LOG_LEVEL'] = 'silent';
-  config.workers.find((w) => w.name === 'locked')!.env['ECHO_REQUIRE_SECRET'] = 'true';
+  for (const spec of config.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
+  (config.workers.find((w) => w.name === 'locked') as LocalWorkerSpec).env['ECHO_REQUIRE_SECRET'] = 'true';
   const capture = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logLines.push(chunk.toString());
@@ -263,7 +264,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('lists services and describes one', async () => {
     const list = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.listServices' })).json().result.services;
     expect(list).toEqual([
-      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 10 }),
+      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 11 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
       // The local references follow: listed for agents, not routed (registry/local-references.ts).
       ...['playwright', 'shadcn', 'magicui', 'taskmaster'].map((name) => expect.objectContaining({ name, location: 'local', routed: false, status: 'local' })),
@@ -479,7 +480,7 @@ describe('per-worker concurrency cap (security.md F3)', () => {
   let small: FastifyInstance;
   beforeAll(async () => {
     const limited = loadConfig({ ...smallStore.env, WORKERS: 'none', EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`, WORKER_MAX_CONCURRENCY: '2', WORKER_MAX_QUEUE: '1', LOG_LEVEL: 'silent', RATE_LIMIT_MAX_REQUESTS: '0' });
-    for (const spec of limited.workers) spec.env['LOG_LEVEL'] = 'silent';
+    for (const spec of limited.workers) if (spec.kind !== 'remote') spec.env['LOG_LEVEL'] = 'silent';
     small = await buildApp(limited);
   });
   afterAll(async () => {

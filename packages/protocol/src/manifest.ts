@@ -33,6 +33,8 @@ export const MetaKeys = {
   metadata: 'mcpgw/metadata',
   /** On a result: tokens actually used, when a tool knows better than its declared cost. */
   tokensUsed: 'mcpgw/tokensUsed',
+  /** On a result: what the call cost in US dollars, when a tool knows (e.g. an LLM API's billed usage). */
+  costUsd: 'mcpgw/costUsd',
   /**
    * On a request or notification a worker sends over stdio while handling a request (progress, log,
    * sampling, elicitation, roots): the id of that request. Many clients share one worker connection,

@@ -26,6 +26,12 @@ export interface ToolContext<D> extends Partial<ClientFeatures> {
   log: Logger;
   /** Overrides the tool's declared token cost for this call (e.g. real LLM usage). */
   reportTokens(tokens: number): void;
+  /**
+   * The call's cost in US dollars, when the tool knows it (e.g. what an LLM API billed); the gateway
+   * counts it in `mcp_token_cost_usd_total` instead of tokens × TOKEN_PRICES_USD. Optional in the
+   * type only so that contexts built by hand stay valid; the kit always sets it.
+   */
+  reportCost?(usd: number): void;
   /** Sends an MCP progress notification when the caller asked for progress. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
 }

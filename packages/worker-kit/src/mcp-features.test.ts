@@ -44,6 +44,7 @@ const tools = [
     tokenCost: 1,
     handler: async ({ fail }, ctx) => {
       ctx.reportTokens(42);
+      ctx.reportCost?.(0.0125);
       return toolResult({
         content: [
           { type: 'text', text: 'hello' },
@@ -397,7 +398,7 @@ describe('full tool results (toolResult)', () => {
       ],
       structuredContent: { answer: 1 },
       isError: true,
-      _meta: { mine: true, [MetaKeys.requestId]: 'r-9', [MetaKeys.tokensUsed]: 42 },
+      _meta: { mine: true, [MetaKeys.requestId]: 'r-9', [MetaKeys.tokensUsed]: 42, [MetaKeys.costUsd]: 0.0125 },
     });
   });
 });

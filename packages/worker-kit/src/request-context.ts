@@ -112,11 +112,13 @@ interface RequestState {
   readonly requestId: string | undefined;
   childLog: Logger | undefined;
   tokens: number | undefined;
+  costUsd: number | undefined;
 }
 
-/** The context object plus the kit's view of it (tokens reported by the handler). */
+/** The context object plus the kit's view of it (tokens and cost reported by the handler). */
 export interface KitContext<D> extends RequestContext<D> {
   reportTokens(tokens: number): void;
+  reportCost(usd: number): void;
   readonly [STATE]: RequestState;
 }
 
@@ -135,7 +137,7 @@ export function createRequestContext<D>(
   kind: RequestState['kind'],
   label: string,
 ): KitContext<D> {
-  const state: RequestState = { extra, session, hub, baseLog, kind, label, requestId, childLog: undefined, tokens: undefined };
+  const state: RequestState = { extra, session, hub, baseLog, kind, label, requestId, childLog: undefined, tokens: undefined, costUsd: undefined };
   return {
     deps,
     signal: extra.signal,
@@ -146,6 +148,7 @@ export function createRequestContext<D>(
       return (s.childLog ??= s.baseLog.child({ [s.kind]: s.label, requestId: s.requestId }));
     },
     reportTokens,
+    reportCost,
     progress,
     sendLog,
     // One implementation serves both overloads (with and without tools).
@@ -169,6 +172,11 @@ export function reportedTokens(ctx: KitContext<unknown>): number | undefined {
   return ctx[STATE].tokens;
 }
 
+/** The cost in US dollars a handler reported with `ctx.reportCost`, if any. */
+export function reportedCost(ctx: KitContext<unknown>): number | undefined {
+  return ctx[STATE].costUsd;
+}
+
 function stateOf(ctx: unknown): RequestState {
   const state = (ctx as { [STATE]?: RequestState } | undefined)?.[STATE];
   if (!state) throw new TypeError('call context methods on the context itself (ctx.sendLog(...)), not detached from it');
@@ -177,6 +185,10 @@ function stateOf(ctx: unknown): RequestState {
 
 function reportTokens(this: unknown, tokens: number): void {
   stateOf(this).tokens = tokens;
+}
+
+function reportCost(this: unknown, usd: number): void {
+  stateOf(this).costUsd = usd;
 }
 
 async function progress(this: unknown, value: number, total?: number, message?: string): Promise<void> {

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { GatewayLogger } from '../logger.js';
+import { withinDeadline } from '../redis/within-deadline.js';
 import {
   attemptWebhook,
   reportDelivery,
@@ -263,17 +264,7 @@ export class WebhookQueue {
   private async run<T>(operation: () => Promise<T>): Promise<T> {
     // Known to be down (it was connected, or tried): no need to wait for the deadline.
     if (['reconnecting', 'close', 'end'].includes(this.producer.status)) throw new Error(`Redis is unreachable (${this.producer.status})`);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        operation(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not answer within ${OPERATION_TIMEOUT_MS} ms`)), OPERATION_TIMEOUT_MS);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return await withinDeadline(operation, OPERATION_TIMEOUT_MS, () => new Error(`Redis did not answer within ${OPERATION_TIMEOUT_MS} ms`));
   }
 }
 

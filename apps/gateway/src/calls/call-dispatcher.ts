@@ -126,7 +126,7 @@ export class CallDispatcher {
       series.durationSuccess.observe(seconds);
       series.success.inc();
       series.connectorSuccess.inc();
-      series.tokens.inc(typeof reported === 'number' && reported >= 0 ? reported : descriptor.tokenCost);
+      this.metrics.countUsage(series, typeof reported === 'number' && reported >= 0 ? reported : descriptor.tokenCost, result._meta?.[MetaKeys.costUsd]);
       this.record(request, 'ok', null, null, service, tool);
       return result;
     } catch (error) {
@@ -218,7 +218,7 @@ export class CallDispatcher {
       series.durationSuccess.observe((performance.now() - request.startedAt) / 1000);
       series.success.inc();
       series.connectorSuccess.inc();
-      series.tokens.inc(tokensUsed);
+      this.metrics.countUsage(series, tokensUsed, meta?.[MetaKeys.costUsd]);
       this.record(request, 'ok', null, null, service, tool);
       return { status: 'success', data: result.structuredContent ?? { content: result.content ?? [] }, metadata };
     } catch (error) {

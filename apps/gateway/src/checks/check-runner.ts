@@ -8,6 +8,8 @@ import type { CallDispatcher } from '../calls/call-dispatcher.js';
 import type { GatewayLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { CallControl } from '../workers/call-control.js';
+import { readCheckItems } from './check-items.js';
+import type { CheckItemsStore } from './check-items-store.js';
 import type { CheckDefinition } from './checks-file.js';
 import { countNewParts, evaluateCondition, renderMessage } from './condition.js';
 
@@ -30,6 +32,8 @@ export interface CheckRunnerOptions {
   memory: Pick<AlertRepository, 'seenItems' | 'saveSeenItems'>;
   metrics: GatewayMetrics;
   log: GatewayLogger;
+  /** Where the counts of checks with `gauges` go (read back at scrape time by every replica). */
+  items?: Pick<CheckItemsStore, 'save'>;
 }
 
 /**
@@ -41,7 +45,7 @@ export class CheckRunner {
   constructor(private readonly options: CheckRunnerOptions) {}
 
   async run(check: CheckDefinition): Promise<{ outcome: CheckOutcome; transition?: AlertTransition }> {
-    const { dispatcher, alerts, memory, metrics, log } = this.options;
+    const { dispatcher, alerts, memory, metrics, log, items } = this.options;
     const requestId = `check-${randomUUID()}`;
     let data: unknown;
     try {
@@ -63,6 +67,7 @@ export class CheckRunner {
       return { outcome: 'error' };
     }
     try {
+      if (items && Object.keys(check.gauges).length > 0) await items.save(check.name, readCheckItems(check.gauges, data));
       const previous = countNewParts(check.condition) > 0 ? await memory.seenItems(check.name) : undefined;
       const evaluation = evaluateCondition(check.condition, data, previous);
       if (evaluation.seen) await memory.saveSeenItems(check.name, evaluation.seen);

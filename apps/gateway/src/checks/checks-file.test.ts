@@ -30,11 +30,20 @@ describe('the checks file', () => {
       ['failed-background-jobs', 'monitor', 'list_failed_jobs', { everyMs: 300_000 }],
     ]);
     expect(checks[1]!.condition).toEqual({ new: '$.jobs', key: ['origin', 'id'] });
+    expect(checks[0]!.gauges).toEqual({ overdue: '$.summary.overdue', due_today: '$.summary.due_today', due_soon: '$.summary.due_soon' });
+    expect(checks[1]!.gauges).toEqual({});
   });
 
   it('fills defaults: empty arguments, severity warning, tz UTC', () => {
     const [check] = parseChecks(valid.replace('    arguments: { message: "on" }\n', '').replace('{ everyMs: 500 }', '{ cron: "*/5 * * * *" }'), 'x');
     expect(check).toMatchObject({ arguments: {}, severity: 'warning', schedule: { cron: '*/5 * * * *', tz: 'UTC' } });
+  });
+
+  it('takes gauges as state label to path, and refuses bad labels and paths', () => {
+    const [check] = parseChecks(`${valid}    gauges: { open: $.list, total: $.summary.total }\n`, 'x');
+    expect(check!.gauges).toEqual({ open: '$.list', total: '$.summary.total' });
+    expect(problem(`${valid}    gauges: { Open: $.list }\n`)).toMatch(/checks\[0\]\.gauges\.Open: a gauge name is 1-32 of a-z/);
+    expect(problem(`${valid}    gauges: { open: summary }\n`)).toMatch(/checks\[0\]\.gauges\.open: path "summary" must start with \$/);
   });
 
   it('accepts JSON', () => {

@@ -5,7 +5,7 @@ import { serviceNameSchema } from '@mcpgw/protocol';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import { conditionSchema, countNewParts, type Condition } from './condition.js';
+import { conditionSchema, countNewParts, pathText, type Condition } from './condition.js';
 
 /** When a check runs: a cron pattern (with an IANA time zone) or a fixed interval. */
 export type CheckSchedule = { cron: string; tz: string } | { everyMs: number };
@@ -21,6 +21,11 @@ export interface CheckDefinition {
   severity: 'info' | 'warning' | 'critical';
   /** The alert's text; `{{$.path}}` is replaced by the value at that path of the result. */
   message: string;
+  /**
+   * Counts exported as `mcp_check_items{check, state}` after each successful run: state label → path
+   * of a number (taken as it is) or an array (its length) in the result. Empty: none.
+   */
+  gauges: Record<string, string>;
 }
 
 /** The checks file shipped with the gateway, used when CHECKS_FILE is unset. */
@@ -37,6 +42,9 @@ function validTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** A gauge's name becomes the `state` label of mcp_check_items. */
+const GAUGE_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 
 const scheduleSchema = z.union([
   z.strictObject({
@@ -56,6 +64,16 @@ const checkSchema = z
     condition: conditionSchema,
     severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     message: z.string().min(1).max(1_000),
+    gauges: z
+      .record(z.string(), pathText)
+      .superRefine((gauges, ctx) => {
+        const names = Object.keys(gauges);
+        if (names.length > 16) ctx.addIssue({ code: 'custom', message: 'at most 16 gauges per check' });
+        for (const name of names.filter((n) => !GAUGE_NAME.test(n))) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'a gauge name is 1-32 of a-z, 0-9, _ starting with a letter (it becomes the state label)' });
+        }
+      })
+      .default({}),
   })
   .refine((c) => countNewParts(c.condition) <= 1, { message: 'a condition may have at most one "new" part', path: ['condition'] });
 

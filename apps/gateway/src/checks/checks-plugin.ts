@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { AlertManager } from '../alerts/alert-manager.js';
 import { WebhookNotifier } from '../alerts/webhook-notifier.js';
 import { ConfigError } from '../config.js';
+import { CheckItemsStore } from './check-items-store.js';
 import { CheckRunner } from './check-runner.js';
 import { CheckScheduler } from './check-scheduler.js';
 import { DEFAULT_CHECKS_FILE, loadChecksFile, type CheckDefinition } from './checks-file.js';
@@ -51,7 +52,8 @@ export const checksPlugin: FastifyPluginAsync = fp(
       log.warn({ checks: checks.map((c) => c.name) }, 'scheduled checks are off: they need REDIS_URL (BullMQ job schedulers); set it to run them');
       return;
     }
-    const runner = new CheckRunner({ dispatcher: app.dispatcher, alerts, memory: app.store.alerts, metrics: app.metrics, log });
+    const items = exportItems(checks, app, redis.url, redis.keyPrefix);
+    const runner = new CheckRunner({ dispatcher: app.dispatcher, alerts, memory: app.store.alerts, metrics: app.metrics, log, ...(items ? { items } : {}) });
     const scheduler = new CheckScheduler({ redisUrl: redis.url, prefix: `${redis.keyPrefix}bull`, checks, runner, log });
     app.addHook('onReady', async () => {
       // In the background: Redis being down at start-up must not keep the gateway from serving calls.
@@ -64,6 +66,28 @@ export const checksPlugin: FastifyPluginAsync = fp(
   },
   { name: 'checks', dependencies: ['metrics', 'store', 'workers'] },
 );
+
+/**
+ * With checks that declare `gauges`: the Redis store their runs write to, and the scrape-time read of
+ * `mcp_check_items` (only the checks and states of this file, so a removed check or gauge disappears).
+ */
+function exportItems(checks: CheckDefinition[], app: FastifyInstance, url: string, keyPrefix: string): CheckItemsStore | undefined {
+  const withGauges = checks.filter((c) => Object.keys(c.gauges).length > 0);
+  if (withGauges.length === 0) return undefined;
+  const store = new CheckItemsStore(url, keyPrefix);
+  const names = withGauges.map((c) => c.name);
+  const states = new Map(withGauges.map((c) => [c.name, new Set(Object.keys(c.gauges))]));
+  app.metrics.checkItems = async () =>
+    (await store.read(names)).flatMap(({ check, counts }) =>
+      Object.entries(counts)
+        .filter(([state]) => states.get(check)?.has(state))
+        .map(([state, count]) => ({ check, state, count })),
+    );
+  app.addHook('onClose', async () => {
+    store.close();
+  });
+  return store;
+}
 
 /**
  * The checks to run. CHECKS_FILE=none → none. CHECKS_FILE set → all of them, and a check naming a

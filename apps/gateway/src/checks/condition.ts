@@ -24,7 +24,8 @@ const NUMERIC_OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
 type CompareOp = (typeof COMPARE_OPS)[number];
 type NumericOp = (typeof NUMERIC_OPS)[number];
 
-const pathText = z.string().superRefine((text, ctx) => {
+/** A path of the condition language, validated (the checks file reports what is wrong with it). */
+export const pathText = z.string().superRefine((text, ctx) => {
   try {
     parsePath(text);
   } catch (error) {

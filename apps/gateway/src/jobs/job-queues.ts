@@ -1,6 +1,7 @@
 import { GatewayError } from '@mcpgw/protocol';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { withinDeadline } from '../redis/within-deadline.js';
 import { coalesceWrites } from './coalesced-writes.js';
 import { bullPrefix, queueName, type JobPayload } from './job-payload.js';
 
@@ -50,19 +51,11 @@ export class JobQueues {
 
   /** Runs a Redis operation with the fail-fast deadline; any Redis failure becomes QUEUE_UNAVAILABLE. */
   async run<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        operation(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(unavailable()), OPERATION_TIMEOUT_MS);
-        }),
-      ]);
+      return await withinDeadline(operation, OPERATION_TIMEOUT_MS, () => unavailable());
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       throw unavailable();
-    } finally {
-      clearTimeout(timer);
     }
   }
 

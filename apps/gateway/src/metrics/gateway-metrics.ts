@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { usdPerToken, type TokenPrices } from './token-prices.js';
 
 /** Where a call entered the gateway: bounded label values only. */
 /** Where a call came from; `job`: an async job run by a queue consumer. */
@@ -11,6 +12,9 @@ export interface ToolSeries {
   success: ReturnType<Counter<'service' | 'tool' | 'status'>['labels']>;
   error: ReturnType<Counter<'service' | 'tool' | 'status'>['labels']>;
   tokens: ReturnType<Counter<'service' | 'tool'>['labels']>;
+  cost: ReturnType<Counter<'service' | 'tool'>['labels']>;
+  /** TOKEN_PRICES_USD for this tool, per token; undefined: unpriced (only a reported cost counts). */
+  usdPerToken: number | undefined;
   connectorSuccess: ReturnType<Counter<'service' | 'status'>['labels']>;
   connectorError: ReturnType<Counter<'service' | 'status'>['labels']>;
 }
@@ -30,6 +34,8 @@ export class GatewayMetrics {
   readonly operations = this.counter('mcp_operation_total', 'Tool calls through the gateway by outcome (status: success or error).', ['service', 'tool', 'status'] as const);
 
   readonly tokenUsage = this.counter('mcp_token_usage_total', 'Tokens used by successful tool calls (declared token cost, or what the tool reported).', ['service', 'tool'] as const);
+
+  readonly tokenCost = this.counter('mcp_token_cost_usd_total', 'Cost of successful tool calls in US dollars: what the tool reported, else its tokens times TOKEN_PRICES_USD (unpriced tools without a reported cost add nothing).', ['service', 'tool'] as const);
 
   readonly poolSize = this.gauge('mcp_connection_pool_size', 'Connections open in each worker upstream pool (from the last health check).', ['service', 'pool'] as const);
 
@@ -149,6 +155,22 @@ export class GatewayMetrics {
     },
   });
 
+  /** Item counts of checks with `gauges`, read at scrape time (the checks plugin replaces this; undefined: nothing to report). */
+  checkItems: () => Promise<{ check: string; state: string; count: number }[]> | undefined = () => undefined;
+
+  readonly checkItemsGauge = new Gauge({
+    name: 'mcp_check_items',
+    help: 'Items per state found by the latest successful run of each scheduled check with gauges (bir-filing-deadlines: overdue, due_today, due_soon BIR filings), from Redis: every replica reports the same value.',
+    labelNames: ['check', 'state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const items = await this.checkItems()?.catch(() => undefined);
+      if (!items) return; // Redis down: keep the last values
+      this.checkItemsGauge.reset();
+      for (const { check, state, count } of items) this.checkItemsGauge.labels(check, state).set(count);
+    },
+  });
+
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
@@ -164,7 +186,8 @@ export class GatewayMetrics {
   private readonly toolSeries = new Map<string, Map<string, ToolSeries>>();
   private readonly httpSeries = new Map<string, ReturnType<Histogram<'method' | 'route' | 'status_code'>['labels']>>();
 
-  constructor() {
+  /** `tokenPrices`: TOKEN_PRICES_USD (USD per million tokens by service or service.tool). */
+  constructor(private readonly tokenPrices: TokenPrices = {}) {
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -186,12 +209,25 @@ export class GatewayMetrics {
         success: this.operations.labels(service, tool, 'success'),
         error: this.operations.labels(service, tool, 'error'),
         tokens: this.tokenUsage.labels(service, tool),
+        cost: this.tokenCost.labels(service, tool),
+        usdPerToken: usdPerToken(this.tokenPrices, service, tool),
         connectorSuccess: this.connectorRequests.labels(service, 'success'),
         connectorError: this.connectorRequests.labels(service, 'error'),
       };
       byTool.set(tool, series);
     }
     return series;
+  }
+
+  /**
+   * Counts a successful call's tokens and cost. The cost is the one the tool reported
+   * (`_meta["mcpgw/costUsd"]`, a finite number >= 0), else tokens × the tool's price; with neither,
+   * no cost is added (and an unpriced tool gets no cost series).
+   */
+  countUsage(series: ToolSeries, tokens: number, reportedCostUsd: unknown): void {
+    series.tokens.inc(tokens);
+    if (typeof reportedCostUsd === 'number' && Number.isFinite(reportedCostUsd) && reportedCostUsd >= 0) series.cost.inc(reportedCostUsd);
+    else if (series.usdPerToken !== undefined) series.cost.inc(tokens * series.usdPerToken);
   }
 
   /** Records one HTTP request (route is the template, never the raw path). */

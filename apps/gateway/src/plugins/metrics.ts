@@ -9,7 +9,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics.js';
  */
 export const metricsPlugin: FastifyPluginAsync = fp(
   async (app) => {
-    const metrics = new GatewayMetrics();
+    const metrics = new GatewayMetrics(app.config.tokenPricesUsd);
     app.decorate('metrics', metrics);
 
     app.addHook('onResponse', (request, reply, done) => {
