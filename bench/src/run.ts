@@ -12,6 +12,7 @@ import { cpuMicros, load as loadWith, rssMiB, table, type LoadSettings, type Row
 import { benchFrontDoor, formatFrontDoor, type FrontDoorResult } from './front-door-bench.js';
 import { benchJobs, formatJobs, type JobsBenchResult } from './jobs-bench.js';
 import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
+import { benchTracing } from './tracing-bench.js';
 
 /**
  * `pnpm bench`: every path measured in the same run, on 127.0.0.1, with bounded load, and
@@ -39,6 +40,9 @@ import { benchMcp, formatMcp, type McpBenchResult } from './mcp-bench.js';
  * - BENCH_MCP_ROUNDS (interleaved rounds of the MCP front, default 3);
  * - BENCH_JOBS_ROUNDS (interleaved rounds of the jobs bench, default 2), BENCH_GATEWAY_NODE_FLAGS
  *   (node flags for the jobs bench's gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it);
+ * - BENCH_TRACING=1 adds two spine rows (tracing-bench.ts): mcp.execute with tracing off and with
+ *   OpenTelemetry tracing on (OTLP to a local sink that drops what it gets; every request sampled),
+ *   interleaved for BENCH_TRACING_ROUNDS rounds (default 3), medians;
  * - REDIS_URL for the Redis-limiter path (default redis://127.0.0.1:6379; keys under a random
  *   prefix, deleted afterwards), DATABASE_URL for the gateways' store (see @mcpgw/test-support).
  *
@@ -55,6 +59,9 @@ const FRONT_DOOR_JWT = process.env['BENCH_FRONT_DOOR_JWT'] !== '0';
 const MCP_ROUNDS = Number(process.env['BENCH_MCP_ROUNDS'] ?? 3);
 const JOBS_ROUNDS = Number(process.env['BENCH_JOBS_ROUNDS'] ?? 2);
 const REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+/** BENCH_TRACING=1 adds mcp.execute with tracing off and on, interleaved (tracing-bench.ts). */
+const TRACING = process.env['BENCH_TRACING'] === '1';
+const TRACING_ROUNDS = Number(process.env['BENCH_TRACING_ROUNDS'] ?? 3);
 const GATEWAY_NODE_FLAGS = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SETTINGS: LoadSettings = { connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION };
@@ -153,7 +160,8 @@ async function benchGateway(): Promise<{ rows: Row[]; rss: { gateway: number; wo
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ command: '/mcp-echo echo hi' }),
     }, pids);
-    return { rows: [rpc, slash], rss: { gateway: rssMiB(gateway.pid), worker: rssMiB(workerPid) } };
+    const traced = TRACING ? await benchTracing(load, TRACING_ROUNDS, NO_RATE_LIMIT) : [];
+    return { rows: [rpc, slash, ...traced], rss: { gateway: rssMiB(gateway.pid), worker: rssMiB(workerPid) } };
   } finally {
     await gateway.stop();
   }

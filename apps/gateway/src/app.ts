@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { startTracing, type SpanExporter } from '@mcpgw/tracing';
 import type { GatewayConfig } from './config.js';
 import { SANDBOX_START_TIMEOUT_MS } from './workers/sandbox-launcher.js';
 import './fastify-types.js';
@@ -15,6 +16,7 @@ import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { genReqId, requestContextPlugin } from './plugins/request-context.js';
 import { workersPlugin } from './plugins/workers.js';
+import { tracingPlugin } from './plugins/tracing.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { executeRoutes } from './routes/execute.js';
 import { healthRoutes } from './routes/health.js';
@@ -27,6 +29,11 @@ import { jobRoutes } from './routes/jobs.js';
 export interface BuildOptions {
   /** A logger to use instead of one built from the config (tests capture output this way). */
   logger?: Logger;
+  /**
+   * Where spans go instead of OTLP (tests pass an InMemorySpanExporter): turns tracing on even
+   * without OTEL_EXPORTER_OTLP_ENDPOINT.
+   */
+  tracingExporter?: SpanExporter;
 }
 
 /**
@@ -56,6 +63,16 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
     pluginTimeout: SANDBOX_START_TIMEOUT_MS + config.worker.startTimeoutMs + 10_000,
   });
   app.decorate('config', config);
+  const tracing = await startTracing({
+    serviceName: config.tracing.serviceName,
+    serviceVersion: config.version,
+    endpoint: config.tracing.endpoint,
+    exporter: options.tracingExporter,
+    sampleRatio: config.tracing.sampleRatio,
+  });
+  app.decorate('tracing', tracing);
+  // Registered first, so it runs after every plugin's own onClose: the last spans are flushed.
+  if (tracing) app.addHook('onClose', () => tracing.shutdown());
   app.decorate('shuttingDown', false);
   app.addHook('preClose', async () => {
     app.shuttingDown = true;
@@ -72,6 +89,7 @@ export async function buildApp(config: GatewayConfig, options: BuildOptions = {}
 }
 
 async function registerAll(app: FastifyInstance, config: GatewayConfig): Promise<void> {
+  if (app.tracing) await app.register(tracingPlugin);
   await app.register(requestContextPlugin);
   await app.register(jsonBodyPlugin, { maxDepth: config.jsonMaxDepth });
   await app.register(errorHandlerPlugin);

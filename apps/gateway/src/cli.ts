@@ -11,6 +11,7 @@ import { jobsCommand, jobsWorkerCommand } from './jobs-commands.js';
 import { toolsCommand } from './pin-commands.js';
 import { auditCommand, keysCommand, migrateCommand, tokenCommand } from './store-commands.js';
 import { BUILTIN_WORKERS } from './workers/builtin-workers.js';
+import { displayUrl } from './workers/worker-spec.js';
 
 const HELP = `mcpgw — the mcp-gateway command line
 
@@ -22,6 +23,8 @@ commands:
                                 (worker environments are shown by variable name only)
   worker <name> [--http PORT]   run one built-in worker by itself: MCP over stdio, or
                                 Streamable HTTP at http://127.0.0.1:PORT/mcp with --http
+                                (--host 0.0.0.0 needs WORKER_AUTH_TOKEN; gateways reach it
+                                through WORKER_URLS)
   call "<slash command>"        send a slash command to a running gateway and print the answer
       [--url URL] [--args JSON] [--key KEY]   e.g. pnpm mcpgw call "/mcp-postgres demo list tables"
   services [--url URL] [--key KEY]   list the services of a running gateway
@@ -164,8 +167,14 @@ function printConfig(out: Out, err: Out): number {
     ...config,
     store: { ...config.store, databaseUrl: config.store.databaseUrl && redactUrl(config.store.databaseUrl) },
     redis: { ...config.redis, url: config.redis.url && redactUrl(config.redis.url) },
+    tracing: { ...config.tracing, endpoint: config.tracing.endpoint && redactUrl(config.tracing.endpoint) },
     auth: { ...config.auth, jwt: { ...config.auth.jwt, secret: config.auth.jwt.secret ? '[set]' : undefined } },
-    workers: config.workers.map((w) => ({ name: w.name, command: w.command, args: w.args, required: w.required, sandbox: w.sandboxEnv !== undefined, env: Object.keys(w.env).sort() })),
+    worker: { ...config.worker, authToken: config.worker.authToken ? '[set]' : undefined },
+    workers: config.workers.map((w) =>
+      w.kind === 'remote'
+        ? { name: w.name, url: displayUrl(w.url), required: w.required }
+        : { name: w.name, command: w.command, args: w.args, required: w.required, sandbox: w.sandboxEnv !== undefined, env: Object.keys(w.env).sort() },
+    ),
   };
   out(`${JSON.stringify(shown, null, 2)}\n`);
   return 0;
@@ -175,7 +184,7 @@ function runWorker(args: string[], err: Out): Promise<number> {
   const [name, ...flags] = args;
   const builtin = BUILTIN_WORKERS.find((w) => w.name === name);
   if (!builtin) {
-    err(`usage: mcpgw worker <name> [--http PORT]; workers: ${BUILTIN_WORKERS.map((w) => w.name).join(', ')}\n`);
+    err(`usage: mcpgw worker <name> [--http PORT [--host HOST]]; workers: ${BUILTIN_WORKERS.map((w) => w.name).join(', ')}\n`);
     return Promise.resolve(2);
   }
   // The worker reads its own variables from this same environment.

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { SandboxEndpoints } from '@mcpgw/fakes';
 import { TEST_WORKER_ENTRY } from '@mcpgw/test-support';
 import { ConfigError, loadConfig } from './config.js';
+import type { LocalWorkerSpec } from './workers/worker-spec.js';
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -23,7 +24,7 @@ describe('loadConfig', () => {
   });
 
   it('points workers without upstream credentials at the sandbox (SANDBOX=auto), and only those', () => {
-    const sandboxed = (env: Record<string, string>) => loadConfig(env).workers.filter((w) => w.sandboxEnv).map((w) => w.name);
+    const sandboxed = (env: Record<string, string>) => loadConfig(env).workers.filter((w) => w.kind !== 'remote' && w.sandboxEnv).map((w) => w.name);
     // Every built-in worker but postgres (embedded demo) has a sandbox.
     expect(sandboxed({})).toEqual(loadConfig({}).workers.map((w) => w.name).filter((n) => n !== 'postgres'));
     expect(sandboxed({})).toEqual(expect.arrayContaining(['odoo', 'supabase', 'bir', 'monitor', 'cloudflare']));
@@ -35,7 +36,7 @@ describe('loadConfig', () => {
     expect(sandboxed({})).toContain('mem0');
     expect(sandboxed({ MEM0_API_URL: 'http://mem0.internal:8888' })).not.toContain('mem0');
     expect(sandboxed({ SANDBOX: 'off' })).toEqual([]);
-    const odoo = loadConfig({}).workers.find((w) => w.name === 'odoo')!;
+    const odoo = loadConfig({}).workers.find((w) => w.name === 'odoo') as LocalWorkerSpec;
     const env = odoo.sandboxEnv!({ odoo: { url: 'http://127.0.0.1:1', db: 'sandbox', username: 'admin', apiKey: 'k' }, supabase: { url: 'http://127.0.0.1:2', serviceRoleKey: 's' }, databaseUrl: 'postgres://x@127.0.0.1:3/postgres' } as SandboxEndpoints);
     expect(env).toEqual({ ODOO_URL: 'http://127.0.0.1:1', ODOO_DB: 'sandbox', ODOO_USERNAME: 'admin', ODOO_API_KEY: 'k', ODOO_SANDBOX: 'true' });
     expect(() => loadConfig({ SANDBOX: 'maybe' })).toThrow(/SANDBOX="maybe"/);
@@ -63,6 +64,15 @@ describe('loadConfig', () => {
     for (const bad of ['github', 'github=0', 'github=101', 'github=3/5', 'github:=3', 'github=three']) {
       expect(() => loadConfig({ JOBS_RETRY_POLICY: bad })).toThrow(/JOBS_RETRY_POLICY.*expected service\[:tool\]=attempts/);
     }
+  });
+
+  it('reads token prices per service or service.tool, and refuses other forms, duplicates and services that are not started', () => {
+    expect(loadConfig({}).tokenPricesUsd).toEqual({});
+    expect(loadConfig({ WORKERS: 'bir,monitor', TOKEN_PRICES_USD: 'bir=2.5, monitor.get_system_health=0.75' }).tokenPricesUsd).toEqual({ bir: 2.5, 'monitor.get_system_health': 0.75 });
+    expect(() => loadConfig({ TOKEN_PRICES_USD: 'bir=2,5' })).toThrow(/TOKEN_PRICES_USD="bir=2,5": expected service=usdPerMillionTokens/);
+    expect(() => loadConfig({ TOKEN_PRICES_USD: 'bir=-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ WORKERS: 'bir', TOKEN_PRICES_USD: 'bir=1,bir=2' })).toThrow(/TOKEN_PRICES_USD: bir priced twice/);
+    expect(() => loadConfig({ WORKERS: 'bir', TOKEN_PRICES_USD: 'bir=1,openai=2,anthropic.messages=3' })).toThrow(/TOKEN_PRICES_USD: no worker named openai, anthropic \(started: bir\)/);
   });
 
   it('treats blank variables as unset', () => {
@@ -93,6 +103,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REQUIRED_WORKERS: 'gitlab' })).toThrow(/REQUIRED_WORKERS: "gitlab" is not a started worker/);
   });
 
+  it('requires no worker with REQUIRED_WORKERS=none', () => {
+    const config = loadConfig({ WORKERS: 'postgres,odoo', REQUIRED_WORKERS: 'none' });
+    expect(config.workers.map((w) => [w.name, w.required])).toEqual([
+      ['postgres', false],
+      ['odoo', false],
+    ]);
+  });
+
   it('gives a worker only the base variables, its own prefix and its declared prefixes', () => {
     const config = loadConfig({
       PATH: '/usr/bin',
@@ -103,8 +121,8 @@ describe('loadConfig', () => {
       ECHO_SECRET: 'for-echo-only',
       EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}`,
     });
-    const postgres = config.workers.find((w) => w.name === 'postgres')!;
-    const echo = config.workers.find((w) => w.name === 'echo')!;
+    const postgres = config.workers.find((w) => w.name === 'postgres') as LocalWorkerSpec;
+    const echo = config.workers.find((w) => w.name === 'echo') as LocalWorkerSpec;
     expect(postgres.env).toEqual({
       PATH: '/usr/bin',
       LOG_LEVEL: 'warn',
@@ -164,9 +182,77 @@ describe('loadConfig', () => {
       REDIS_EXTRA: 'for-the-redis-worker',
       EXTRA_WORKERS: `redis=${TEST_WORKER_ENTRY},jwt=${TEST_WORKER_ENTRY},database=${TEST_WORKER_ENTRY},mcpgw=${TEST_WORKER_ENTRY}`,
     });
-    for (const worker of config.workers) {
+    for (const worker of config.workers as LocalWorkerSpec[]) {
       for (const name of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'MCPGW_DATA_DIR']) expect(worker.env).not.toHaveProperty(name);
     }
-    expect(config.workers.find((w) => w.name === 'redis')!.env).toHaveProperty('REDIS_EXTRA', 'for-the-redis-worker');
+    expect((config.workers.find((w) => w.name === 'redis') as LocalWorkerSpec).env).toHaveProperty('REDIS_EXTRA', 'for-the-redis-worker');
+  });
+});
+
+describe('loadConfig with WORKER_URLS', () => {
+  const token = 'remote-worker-token-0123456789abcdef';
+
+  it('reaches a selected built-in worker at its URL instead of starting it, and adds other names as remote services', () => {
+    const config = loadConfig({ WORKERS: 'postgres,odoo', WORKER_URLS: 'postgres=http://mcpgw-worker-postgres:8200/mcp, gitlab=https://gitlab-mcp.internal/mcp', WORKER_AUTH_TOKEN: token });
+    expect(config.workers.map((w) => [w.name, w.kind ?? 'local'])).toEqual([
+      ['postgres', 'remote'],
+      ['odoo', 'local'],
+      ['gitlab', 'remote'],
+    ]);
+    expect(config.workers[0]).toEqual({ kind: 'remote', name: 'postgres', url: 'http://mcpgw-worker-postgres:8200/mcp', required: true });
+    expect(config.workers[0]).not.toHaveProperty('sandboxEnv');
+    expect(config.worker.authToken).toBe(token);
+  });
+
+  it('applies REQUIRED_WORKERS to remote workers like local ones', () => {
+    const config = loadConfig({ WORKERS: 'none', WORKER_URLS: 'a=http://a:8200/mcp,b=http://b:8200/mcp', REQUIRED_WORKERS: 'b' });
+    expect(config.workers.map((w) => [w.name, w.required])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+  });
+
+  it('refuses bad entries with a message naming the variable and the problem', () => {
+    const load = (urls: string, extra: Record<string, string> = {}) => () => loadConfig({ WORKERS: 'none', WORKER_URLS: urls, ...extra });
+    expect(load('http://a:8200/mcp')).toThrow(/WORKER_URLS: "http:\/\/a:8200\/mcp" must look like name=http/);
+    expect(load('Bad_Name=http://a:8200/mcp')).toThrow(ConfigError);
+    expect(load('a=not a url')).toThrow(/WORKER_URLS: a: "not a url" is not a URL/);
+    expect(load('a=ftp://a/mcp')).toThrow(/WORKER_URLS: a: expected an http or https URL, not ftp:/);
+    expect(load('a=http://user:secret@a:8200/mcp')).toThrow(/WORKER_URLS: a: the URL must not carry credentials/);
+    expect(load('a=http://a:8200/mcp,a=http://b:8200/mcp')).toThrow(/WORKER_URLS: service "a" is listed twice/);
+    expect(load(`echo=http://a:8200/mcp`, { EXTRA_WORKERS: `echo=${TEST_WORKER_ENTRY}` })).toThrow(/WORKER_URLS: service "echo" is defined twice/);
+    expect(() => loadConfig({ WORKER_AUTH_TOKEN: 'too-short' })).toThrow(/WORKER_AUTH_TOKEN=\[hidden\]: must be at least 32 characters/);
+  });
+
+  it('keeps WORKER_URLS and WORKER_AUTH_TOKEN from local workers', () => {
+    const config = loadConfig({ WORKERS: 'none', EXTRA_WORKERS: `worker=${TEST_WORKER_ENTRY}`, WORKER_URLS: 'a=http://a:8200/mcp', WORKER_AUTH_TOKEN: token, WORKER_EXTRA: 'mine' });
+    const local = config.workers.find((w) => w.name === 'worker') as LocalWorkerSpec;
+    expect(local.env).not.toHaveProperty('WORKER_AUTH_TOKEN');
+    expect(local.env).not.toHaveProperty('WORKER_URLS');
+    expect(local.env).toHaveProperty('WORKER_EXTRA', 'mine');
+  });
+});
+
+describe('tracing settings (OTEL_*)', () => {
+  it('are off by default, with the documented name and ratio', () => {
+    expect(loadConfig({ WORKERS: 'none' }).tracing).toEqual({ endpoint: undefined, serviceName: 'mcp-gateway', sampleRatio: 1 });
+  });
+
+  it('parse the endpoint, service name and ratio', () => {
+    const config = loadConfig({ WORKERS: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'gw-eu', OTEL_TRACES_SAMPLER_ARG: '0.25' });
+    expect(config.tracing).toEqual({ endpoint: 'http://collector:4318', serviceName: 'gw-eu', sampleRatio: 0.25 });
+  });
+
+  it('refuse a bad endpoint or ratio, naming the variable', () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": expected the OTLP\/HTTP base URL/);
+    expect(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toThrow(/OTEL_TRACES_SAMPLER_ARG="1.5": expected a ratio from 0 to 1/);
+  });
+
+  it('reach local workers under their own service name, and only when tracing is on', () => {
+    const env = { WORKERS: 'none', EXTRA_WORKERS: `worker=${TEST_WORKER_ENTRY}` };
+    const on = loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'gw', OTEL_TRACES_SAMPLER_ARG: '0.5' });
+    expect((on.workers[0] as LocalWorkerSpec).env).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'mcpgw-worker-worker', OTEL_TRACES_SAMPLER_ARG: '0.5' });
+    const off = loadConfig({ ...env, OTEL_SERVICE_NAME: 'gw' });
+    expect(Object.keys((off.workers[0] as LocalWorkerSpec).env).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
   });
 });

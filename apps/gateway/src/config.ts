@@ -7,7 +7,8 @@ import { parseCidr } from './auth/network.js';
 import { localReference } from './registry/local-references.js';
 import { BUILTIN_WORKERS, type BuiltinWorker } from './workers/builtin-workers.js';
 import { LocalServicesFileError, loadLocalServicesFile } from './workers/local-services-file.js';
-import type { WorkerSpec } from './workers/worker-spec.js';
+import { parseTokenPrices, pricedServices, TOKEN_PRICE_ENTRY, type TokenPrices } from './metrics/token-prices.js';
+import type { LocalWorkerSpec, WorkerSpec } from './workers/worker-spec.js';
 
 /**
  * The gateway's configuration: the environment, parsed and validated once. This module is the only
@@ -59,6 +60,8 @@ export const envSchema = z.object({
   EXTRA_WORKERS: list.default([]),
   LOCAL_SERVICES_FILE: z.string().trim().min(1).optional(),
   REQUIRED_WORKERS: list.optional(),
+  WORKER_URLS: list.default([]),
+  WORKER_AUTH_TOKEN: z.string().trim().min(32, 'must be at least 32 characters').optional(),
   WORKER_MAX_CONCURRENCY: int(1, 10_000).default(64),
   WORKER_MAX_QUEUE: int(0, 100_000).default(256),
   WORKER_START_TIMEOUT_MS: int(100, 600_000).default(20_000),
@@ -129,6 +132,9 @@ export const envSchema = z.object({
   AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
   AUDIT_SPOOL_MAX_ROWS: int(100, 10_000_000).default(100_000),
   PIN_TOOL_DEFINITIONS: bool.default(false),
+  TOKEN_PRICES_USD: list
+    .pipe(z.array(z.string().regex(TOKEN_PRICE_ENTRY, 'expected service=usdPerMillionTokens or service.tool=usdPerMillionTokens entries such as openai=2.5,anthropic.messages=3')))
+    .default([]),
   SANDBOX: z.enum(['auto', 'off']).default('auto'),
   CORS_ORIGINS: list
     .pipe(z.array(z.union([z.literal('*'), z.url({ protocol: /^https?$/, error: 'expected origins such as https://app.example.com (scheme://host[:port]) or *' })])))
@@ -146,6 +152,9 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_ATTEMPTS: int(1, 20).default(5),
   ALERT_WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5_000),
   ALERT_WEBHOOK_BACKOFF_MS: int(10, 600_000).default(1_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'expected the OTLP/HTTP base URL of a collector such as http://localhost:4318' }).optional(),
+  OTEL_SERVICE_NAME: z.string().trim().regex(/^[A-Za-z0-9._-]{1,128}$/, 'expected a name such as mcp-gateway (letters, digits, . _ -)').default('mcp-gateway'),
+  OTEL_TRACES_SAMPLER_ARG: z.string().trim().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'expected a ratio from 0 to 1 such as 0.1').transform(Number).default(1),
 });
 
 export type GatewayEnv = z.infer<typeof envSchema>;
@@ -169,6 +178,8 @@ export interface GatewayConfig {
     restartBaseMs: number;
     restartMaxMs: number;
     stopTimeoutMs: number;
+    /** Sent to remote workers (WORKER_URLS) as `Authorization: Bearer ...`; never shown or logged. */
+    authToken: string | undefined;
   };
   breaker: {
     errorThresholdPercentage: number;
@@ -233,6 +244,8 @@ export interface GatewayConfig {
   audit: { flushIntervalMs: number; batchSize: number; maxSpoolRows: number };
   /** Refuse calls to tools whose definition differs from its pin (changes are reported either way). */
   pinToolDefinitions: boolean;
+  /** USD per million tokens by `service` or `service.tool` (TOKEN_PRICES_USD), for mcp_token_cost_usd_total. */
+  tokenPricesUsd: TokenPrices;
   mcp: {
     /** Browser origins allowed on /mcp besides loopback ones; `*` allows any. */
     corsOrigins: string[];
@@ -254,6 +267,8 @@ export interface GatewayConfig {
     timeoutMs: number;
     backoffMs: number;
   };
+  /** OpenTelemetry traces: off unless `endpoint` is set (docs/observability.md, Tracing). */
+  tracing: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
   version: string;
 }
 
@@ -282,7 +297,9 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0]);
-      return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+      // A secret is never echoed, even a malformed one.
+      const shown = variable === 'WORKER_AUTH_TOKEN' ? '[hidden]' : JSON.stringify(env[variable] ?? '');
+      return `${variable}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -299,6 +316,12 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     }
   }
   const workers = resolveWorkers(e, env, cwd);
+  const tokenPrices = parseTokenPrices(e.TOKEN_PRICES_USD);
+  if (tokenPrices.duplicates.length > 0) throw new ConfigError(`TOKEN_PRICES_USD: ${tokenPrices.duplicates.join(', ')} priced twice; give each service or service.tool once`);
+  const unknownServices = pricedServices(tokenPrices.prices).filter((service) => !workers.some((w) => w.name === service));
+  if (unknownServices.length > 0) {
+    throw new ConfigError(`TOKEN_PRICES_USD: no worker named ${unknownServices.join(', ')} (started: ${workers.map((w) => w.name).join(', ') || 'none'})`);
+  }
   if (e.ALERT_WEBHOOK_URLS.length > 0 && !e.ALERT_WEBHOOK_SECRET) {
     throw new ConfigError('ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URLS is set (receivers verify the X-MCPGW-Signature made with it); use at least 16 random characters');
   }
@@ -321,6 +344,7 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
       restartBaseMs: e.WORKER_RESTART_BASE_MS,
       restartMaxMs: e.WORKER_RESTART_MAX_MS,
       stopTimeoutMs: e.WORKER_STOP_TIMEOUT_MS,
+      authToken: e.WORKER_AUTH_TOKEN,
     },
     breaker: {
       errorThresholdPercentage: e.BREAKER_ERROR_THRESHOLD,
@@ -370,6 +394,7 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
     rateLimit: { max: e.RATE_LIMIT_MAX_REQUESTS, windowMs: e.RATE_LIMIT_WINDOW_MS },
     audit: { flushIntervalMs: e.AUDIT_FLUSH_INTERVAL_MS, batchSize: e.AUDIT_BATCH_SIZE, maxSpoolRows: e.AUDIT_SPOOL_MAX_ROWS },
     pinToolDefinitions: e.PIN_TOOL_DEFINITIONS,
+    tokenPricesUsd: tokenPrices.prices,
     mcp: {
       corsOrigins: e.CORS_ORIGINS.map((o) => (o === '*' ? o : new URL(o).origin)),
       allowedHosts: e.MCP_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
@@ -386,6 +411,7 @@ export function loadConfig(env: EnvSource = process.env, cwd = process.cwd()): G
       timeoutMs: e.ALERT_WEBHOOK_TIMEOUT_MS,
       backoffMs: e.ALERT_WEBHOOK_BACKOFF_MS,
     },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME, sampleRatio: e.OTEL_TRACES_SAMPLER_ARG },
     version: GATEWAY_VERSION,
   };
 }
@@ -435,7 +461,7 @@ function blankToUndefined(env: EnvSource): Record<string, string | undefined> {
 function resolveWorkers(e: GatewayEnv, env: EnvSource, cwd: string): WorkerSpec[] {
   const selected = selectBuiltins(e.WORKERS);
   const specs: WorkerSpec[] = selected.map((builtin) => {
-    const spec: WorkerSpec = {
+    const spec: LocalWorkerSpec = {
       name: builtin.name,
       command: process.execPath,
       args: [builtin.entry()],
@@ -468,7 +494,11 @@ function resolveWorkers(e: GatewayEnv, env: EnvSource, cwd: string): WorkerSpec[
     });
   }
   if (e.LOCAL_SERVICES_FILE) specs.push(...localServiceWorkers(resolve(cwd, e.LOCAL_SERVICES_FILE), env, specs));
-  if (e.REQUIRED_WORKERS) {
+  remoteWorkers(e.WORKER_URLS, specs, new Set(selected.map((b) => b.name)));
+  if (e.REQUIRED_WORKERS?.length === 1 && e.REQUIRED_WORKERS[0] === 'none') {
+    // Readiness waits for no worker: the gateway is ready as soon as it serves.
+    for (const spec of specs) spec.required = false;
+  } else if (e.REQUIRED_WORKERS) {
     for (const name of e.REQUIRED_WORKERS) {
       if (!specs.some((s) => s.name === name)) {
         throw new ConfigError(`REQUIRED_WORKERS: "${name}" is not a started worker (started: ${specs.map((s) => s.name).join(', ') || 'none'})`);
@@ -508,6 +538,40 @@ function localServiceWorkers(path: string, env: EnvSource, started: readonly Wor
   });
 }
 
+/**
+ * WORKER_URLS: a selected built-in worker named there is reached at its URL instead of being
+ * started; any other name adds a remote service. Edits `specs` in place. The URLs are the only
+ * addresses contacted for these workers (no redirects are followed), so they are checked here.
+ */
+function remoteWorkers(entries: readonly string[], specs: WorkerSpec[], builtins: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const target = eq > 0 ? entry.slice(eq + 1).trim() : '';
+    if (!serviceNameSchema.safeParse(name).success || !target) {
+      throw new ConfigError(`WORKER_URLS: "${entry}" must look like name=http://host:8200/mcp (name: a-z, 0-9, -)`);
+    }
+    if (seen.has(name)) throw new ConfigError(`WORKER_URLS: service "${name}" is listed twice`);
+    seen.add(name);
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      throw new ConfigError(`WORKER_URLS: ${name}: "${target}" is not a URL; expected http(s)://host:port/mcp`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`WORKER_URLS: ${name}: expected an http or https URL, not ${url.protocol}`);
+    if (url.username || url.password) {
+      throw new ConfigError(`WORKER_URLS: ${name}: the URL must not carry credentials; the gateway authenticates with WORKER_AUTH_TOKEN`);
+    }
+    const spec: WorkerSpec = { kind: 'remote', name, url: url.href, required: true };
+    const existing = specs.findIndex((s) => s.name === name);
+    if (existing === -1) specs.push(spec);
+    else if (builtins.has(name)) specs[existing] = spec;
+    else throw new ConfigError(`WORKER_URLS: service "${name}" is defined twice (also in EXTRA_WORKERS or LOCAL_SERVICES_FILE)`);
+  }
+}
+
 function selectBuiltins(names: string[]): BuiltinWorker[] {
   if (names.length === 1 && names[0] === 'all') return [...BUILTIN_WORKERS];
   if (names.length === 1 && names[0] === 'none') return [];
@@ -534,5 +598,13 @@ function workerEnv(name: string, prefixes: readonly string[], env: EnvSource): R
     if (BASE_WORKER_ENV.includes(key) || key.startsWith(own) || prefixes.some((p) => key.startsWith(p))) out[key] = value;
   }
   out['MCPGW_SERVICE_NAME'] = name;
+  // Workers export their spans to the gateway's collector under their own service name.
+  const otlp = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
+  if (otlp) {
+    out['OTEL_EXPORTER_OTLP_ENDPOINT'] = otlp;
+    out['OTEL_SERVICE_NAME'] = `mcpgw-worker-${name}`;
+    const ratio = env['OTEL_TRACES_SAMPLER_ARG']?.trim();
+    if (ratio) out['OTEL_TRACES_SAMPLER_ARG'] = ratio;
+  }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { GatewayStore } from '@mcpgw/store';
+import type { TracingHandle } from '@mcpgw/tracing';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AlertManager } from './alerts/alert-manager.js';
 import type { WebhookNotifier } from './alerts/webhook-notifier.js';
@@ -19,6 +20,8 @@ import type { WorkerPool } from './workers/worker-pool.js';
 declare module 'fastify' {
   interface FastifyInstance {
     config: GatewayConfig;
+    /** OpenTelemetry tracing, or undefined when it is off (no OTEL_EXPORTER_OTLP_ENDPOINT). */
+    tracing: TracingHandle | undefined;
     metrics: GatewayMetrics;
     /** A second server with only GET /metrics, listened on METRICS_PORT by server.ts. */
     metricsServer: FastifyInstance;

@@ -63,6 +63,8 @@ export interface FakeGithubCall {
   /** The `X-GitHub-Api-Version` header as sent, or null. */
   apiVersion: string | null;
   userAgent: string | null;
+  /** The W3C `traceparent` header as sent (tracing tests), or null. */
+  traceparent: string | null;
 }
 
 /** The GitHub App the fake knows (for GITHUB_APP_ID / GITHUB_PRIVATE_KEY / GITHUB_INSTALLATION_ID). */
@@ -255,7 +257,7 @@ class FakeGithubServer implements FakeGithub {
     const method = req.method ?? 'GET';
     const apiVersion = header(req, 'x-github-api-version');
     const userAgent = header(req, 'user-agent');
-    const call: FakeGithubCall = { method, path: url.pathname, query: url.search, status: 0, auth: 'none', apiVersion, userAgent };
+    const call: FakeGithubCall = { method, path: url.pathname, query: url.search, status: 0, auth: 'none', apiVersion, userAgent, traceparent: header(req, 'traceparent') };
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'x-github-api-version-selected': apiVersion ?? SUPPORTED_VERSIONS[0]!,

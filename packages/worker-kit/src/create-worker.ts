@@ -4,6 +4,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  type CallToolRequest,
   type CallToolResult,
   type ServerCapabilities,
   type Tool,
@@ -30,7 +31,7 @@ import type { PromptDefinition } from './define-prompt.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from './define-resource.js';
 import type { ToolDefinition, ToolResultData } from './define-tool.js';
 import { RESOURCE_NOT_FOUND, compileMcpFeatures, type McpFeatures, type RunWithContext } from './mcp-features.js';
-import { ServerSession, createRequestContext, reportedTokens, type RequestExtra, type WorkerHub } from './request-context.js';
+import { ServerSession, createRequestContext, reportedCost, reportedTokens, type RequestExtra, type WorkerHub } from './request-context.js';
 import { ToolError } from './tool-error.js';
 import { unwrapToolResult } from './tool-result.js';
 import type { EnvSource } from './worker-env.js';
@@ -84,6 +85,12 @@ export interface WorkerOptions<D> {
   health?: (deps: D, signal: AbortSignal) => Promise<HealthCheck>;
 }
 
+/**
+ * Runs one tools/call inside a span (tool-call-span.ts, when tracing is on): `meta` is the request's
+ * `_meta`, whose `traceparent` names the parent span.
+ */
+export type ToolCallTracer = <T>(tool: string, meta: Record<string, unknown> | undefined, run: () => Promise<T>) => Promise<T>;
+
 /** How long a health check may take before it reports `down`. */
 const HEALTH_TIMEOUT_MS = 5_000;
 
@@ -108,8 +115,8 @@ export interface PreparedWorker {
 /** Everything a worker is, before it has read its environment. */
 export interface WorkerBlueprint<D> {
   readonly options: WorkerOptions<D>;
-  /** Runs setup against an environment and returns a worker ready to serve. */
-  prepare(env: EnvSource, log: Logger): PreparedWorker;
+  /** Runs setup against an environment and returns a worker ready to serve; with a tracer, every tool call gets a span. */
+  prepare(env: EnvSource, log: Logger, traceCall?: ToolCallTracer): PreparedWorker;
 }
 
 /**
@@ -130,7 +137,7 @@ export function defineWorker<D>(options: WorkerOptions<D>): WorkerBlueprint<D> {
   const features = compileMcpFeatures(options.name, options);
   return {
     options,
-    prepare: (env, log) => prepareWorker(options, toolsByName, features, env, log),
+    prepare: (env, log, traceCall) => prepareWorker(options, toolsByName, features, env, log, traceCall),
   };
 }
 
@@ -207,6 +214,7 @@ function prepareWorker<D>(
   features: McpFeatures<D>,
   env: EnvSource,
   log: Logger,
+  traceCall?: ToolCallTracer,
 ): PreparedWorker {
   const setup = options.setup(env, log);
   const name = env[SERVICE_NAME_VARIABLE] || options.name;
@@ -297,6 +305,8 @@ function prepareWorker<D>(
       const data = await tool.definition.handler(parsed.data, ctx);
       const tokens = reportedTokens(ctx);
       if (tokens !== undefined) resultMeta[MetaKeys.tokensUsed] = tokens;
+      const costUsd = reportedCost(ctx);
+      if (costUsd !== undefined) resultMeta[MetaKeys.costUsd] = costUsd;
       const full = unwrapToolResult(data);
       if (full) return hasKeys(resultMeta) ? { ...full, _meta: { ...full._meta, ...resultMeta } } : full;
       return {
@@ -352,8 +362,10 @@ function prepareWorker<D>(
     const session = new ServerSession(server);
     if (tools.size > 0) {
       server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolListing }));
-      server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-        callTool(request.params.name, request.params.arguments, request.params._meta, extra, session),
+      const call = (request: CallToolRequest, extra: RequestExtra) => callTool(request.params.name, request.params.arguments, request.params._meta, extra, session);
+      server.setRequestHandler(
+        CallToolRequestSchema,
+        traceCall ? (request, extra) => traceCall(request.params.name, request.params._meta, () => call(request, extra)) : call,
       );
     }
     features.register(server, session, runWithContext);

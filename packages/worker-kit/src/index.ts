@@ -1,5 +1,5 @@
 export { createWorker, type Worker, type RunningWorker, type StartOptions } from './start-worker.js';
-export { CONFIRM_ARGUMENT, defineWorker, type WorkerOptions, type WorkerSetup, type HealthCheck, type PreparedWorker, type WorkerBlueprint } from './create-worker.js';
+export { CONFIRM_ARGUMENT, defineWorker, type WorkerOptions, type WorkerSetup, type HealthCheck, type PreparedWorker, type WorkerBlueprint, type ToolCallTracer } from './create-worker.js';
 export { defineTool, toolDefiner, type ToolDefinition, type ToolContext, type ToolResultData } from './define-tool.js';
 export { toolResult, type FullToolResult } from './tool-result.js';
 export { type ClientFeatures, type RequestContext } from './request-context.js';
@@ -19,7 +19,7 @@ export { RESOURCE_NOT_FOUND } from './mcp-features.js';
 export { ToolError } from './tool-error.js';
 export { parseWorkerEnv, describeEnvProblems, commonWorkerEnvSchema, type EnvSource, type WorkerEnvResult } from './worker-env.js';
 export { createWorkerLogger } from './logger.js';
-export { serveHttp, type HttpServeOptions, type RunningHttpTransport } from './http-transport.js';
+export { isLoopbackHost, serveHttp, type HttpServeOptions, type RunningHttpTransport } from './http-transport.js';
 export { serveStdio, type RunningTransport } from './stdio-transport.js';
 export { StdioLineTransport, tagRelatedRequest } from './stdio-line-transport.js';
 export type { Logger } from 'pino';

@@ -3,9 +3,11 @@ import pino, { type Logger } from 'pino';
 
 /**
  * A worker's logger. Workers log to stderr: stdout carries the MCP stream when running over stdio.
+ * `mixin` adds fields to every line (with tracing on: the active span's `trace_id` and `span_id`).
  */
-export function createWorkerLogger(name: string, level: string, pretty: boolean, destination?: pino.DestinationStream): Logger {
+export function createWorkerLogger(name: string, level: string, pretty: boolean, destination?: pino.DestinationStream, mixin?: () => object): Logger {
   const options = {
+    ...(mixin ? { mixin } : {}),
     name: `worker:${name}`,
     level,
     redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },

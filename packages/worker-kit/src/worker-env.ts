@@ -4,7 +4,18 @@ import { z } from 'zod';
 export const commonWorkerEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** Tracing is on when set (the gateway passes its own on); spans go to `<endpoint>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  /** Default `mcpgw-worker-<name>`. */
+  OTEL_SERVICE_NAME: z.preprocess(blankToUndefined, z.string().trim().min(1).max(128).optional()),
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(blankToUndefined, z.string().trim().regex(/^(0(\.\d+)?|1(\.0+)?)$/).transform(Number).default(1)),
+  /** With --http: the bearer token `/mcp` requires (the gateway's WORKER_AUTH_TOKEN); required off loopback. */
+  WORKER_AUTH_TOKEN: z.preprocess(blankToUndefined, z.string().trim().min(32, 'must be at least 32 characters').optional()),
 });
+
+function blankToUndefined(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() === '' ? undefined : value;
+}
 
 export type CommonWorkerEnv = z.infer<typeof commonWorkerEnvSchema>;
 

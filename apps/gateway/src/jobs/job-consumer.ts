@@ -2,7 +2,9 @@ import { GatewayError } from '@mcpgw/protocol';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Scopes } from '../auth/scopes.js';
-import type { CallDispatcher } from '../calls/call-dispatcher.js';
+import type { CallDispatcher, CallRequest } from '../calls/call-dispatcher.js';
+import type { Tracer } from '@opentelemetry/api';
+import { traceJob } from './job-trace.js';
 import type { GatewayLogger } from '../logger.js';
 import { CallControl } from '../workers/call-control.js';
 import type { JobHistory } from './job-history.js';
@@ -24,6 +26,8 @@ export interface JobConsumerOptions {
   dispatcher: Pick<CallDispatcher, 'call'>;
   history: JobHistory | undefined;
   log: GatewayLogger;
+  /** With tracing on: each attempt runs in a `job <service>.<tool>` span (job-trace.ts). */
+  tracer?: Tracer;
 }
 
 /** How many cancellations of jobs not (yet) running here are remembered (F9: bounded). */
@@ -119,7 +123,7 @@ export class JobConsumer {
     );
     try {
       if (control.reason) throw control.reason;
-      const envelope = await this.options.dispatcher.call({
+      const request: CallRequest = {
         service: data.service,
         tool: data.tool,
         arguments: data.arguments,
@@ -136,7 +140,9 @@ export class JobConsumer {
           rateLimit: undefined,
           rateKey: `agent:${data.agent}`,
         },
-      });
+      };
+      const tracer = this.options.tracer;
+      const envelope = await (tracer ? traceJob(tracer, data, id, job.attemptsMade + 1, () => this.options.dispatcher.call(request)) : this.options.dispatcher.call(request));
       await progress.flush();
       this.writeHistory(job, 'completed', { startedAt, finishedAt: Date.now(), result: envelope });
       return envelope;

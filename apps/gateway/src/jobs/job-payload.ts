@@ -21,6 +21,8 @@ export interface JobPayload {
   errors?: AttemptError[];
   /** Set when the owner cancelled it: the job ends `failed`, not `dead`, and is never retried. */
   cancelled?: boolean;
+  /** With tracing on: the submitting request's W3C trace context (`traceparent`, `tracestate`), the parent of each attempt's span. */
+  trace?: Record<string, string>;
 }
 
 /** One failed attempt: the gateway error the call ended with. */

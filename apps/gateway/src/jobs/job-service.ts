@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { requestFingerprint, type IdempotencyStore } from '../idempotency/idempotency-store.js';
 import type { JobHistory } from './job-history.js';
 import { serviceOfJobId, statusOf, type AttemptError, type JobPayload } from './job-payload.js';
+import { submitterTrace } from './job-trace.js';
 import { unavailable, type JobQueues, type QueueJob } from './job-queues.js';
 
 /** What callers see of a job (mcp.getJob, GET /jobs/:id, `/mcp-jobs status`). */
@@ -136,6 +137,8 @@ export class JobService {
       requestId: request.requestId,
       submittedAt,
     };
+    const trace = submitterTrace();
+    if (trace) payload.trace = trace;
     const queue = queues.queue(entry.name);
     await queues.run(() =>
       queue.add('call', payload, {

@@ -36,6 +36,7 @@ export const jobsPlugin: FastifyPluginAsync = fp(
           dispatcher: app.dispatcher,
           history,
           log,
+          ...(app.tracing ? { tracer: app.tracing.tracer } : {}),
         });
         await consumer.start();
       }

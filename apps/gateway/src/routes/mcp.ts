@@ -243,7 +243,7 @@ export const mcpRoutes: FastifyPluginAsync = async (app) => {
   const del = async (request: FastifyRequest, reply: FastifyReply, service: string) => {
     const session = await requireSession(request, service);
     front.forgetSession(session.claims.nonce);
-    await sessions.end(session).catch((error: Error) => log.warn({ err: { message: error.message } }, 'could not record the session end in Redis; other replicas forget it when it expires'));
+    await sessions.end(session).catch((error: Error) => request.log.warn({ err: { message: error.message } }, 'could not record the session end in Redis; other replicas forget it when it expires'));
     void reply.code(200);
     return '';
   };

@@ -14,10 +14,12 @@ import { ConcurrencyGate } from './concurrency-gate.js';
 import { LatencyWindow } from './latency-window.js';
 import type { CallControl } from './call-control.js';
 import type { CallRelay } from './call-relay.js';
-import { WorkerRpcError, type StdioConnection, type WorkerInitInfo } from './stdio-connection.js';
+import { WorkerRpcError, type WorkerConnection, type WorkerInitInfo } from './worker-connection.js';
 import { Supervisor, type WorkerState } from './supervisor.js';
-import type { WorkerSpec } from './worker-spec.js';
+import { displayUrl, type WorkerSpec } from './worker-spec.js';
 import type { GatewayLogger } from '../logger.js';
+import type { Tracer } from '@opentelemetry/api';
+import { traceBreakerCall, traceWorkerCall } from './worker-call-span.js';
 
 /** The MCP `tools/call` result as the gateway reads it. */
 export interface ToolCallResult {
@@ -64,6 +66,8 @@ export interface WorkerStatus {
   state: WorkerState;
   required: boolean;
   pid: number | undefined;
+  /** A remote worker's MCP endpoint (origin and path, no credentials). */
+  url?: string;
   restarts: number;
   lastExit: { code: number | null; signal: string | null; at: string } | undefined;
   lastError: string | undefined;
@@ -98,6 +102,8 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     config: GatewayConfig,
     private readonly metrics: GatewayMetrics,
     private readonly log: GatewayLogger,
+    /** Set when tracing is on: breaker and worker-call spans (worker-call-span.ts). */
+    private readonly tracer?: Tracer,
   ) {
     super();
     this.name = spec.name;
@@ -112,6 +118,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
         startTimeoutMs: config.worker.startTimeoutMs,
         stopTimeoutMs: config.worker.stopTimeoutMs,
         clientVersion: config.version,
+        authToken: config.worker.authToken,
       },
       log,
     );
@@ -185,6 +192,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
    */
   callTool(job: ToolCallJob): Promise<ToolCallResult> {
     if (!this.supervisor.connection) return Promise.reject(this.unavailable());
+    if (this.tracer) return traceBreakerCall(this.tracer, this.name, this.breaker.state, () => this.breaker.fire(job));
     return this.breaker.fire(job);
   }
 
@@ -234,6 +242,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       state: this.state,
       required: this.spec.required,
       pid: connection?.pid,
+      ...(this.spec.kind === 'remote' ? { url: displayUrl(this.spec.url) } : {}),
       restarts: this.supervisor.restarts,
       lastExit: this.supervisor.lastExit,
       lastError: this.supervisor.lastError,
@@ -263,7 +272,11 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
       // Only the gateway names the caller: a client's own `mcpgw/agent` is replaced or dropped.
       if (job.agent === undefined) delete meta[MetaKeys.agent];
       else meta[MetaKeys.agent] = job.agent;
-      const result = await connection.request('tools/call', { name: job.tool, arguments: job.arguments, _meta: meta }, job.relay ? { control: job.control, relay: job.relay } : { control: job.control });
+      const params = { name: job.tool, arguments: job.arguments, _meta: meta };
+      const options = job.relay ? { control: job.control, relay: job.relay } : { control: job.control };
+      const result = await (this.tracer
+        ? traceWorkerCall(this.tracer, this.name, job.tool, job.requestId, meta, () => connection.request('tools/call', params, options))
+        : connection.request('tools/call', params, options));
       this.latency.record(performance.now() - started);
       return checkResult(this.name, result);
     } catch (error) {
@@ -274,7 +287,7 @@ export class WorkerHandle extends EventEmitter<WorkerHandleEvents> {
     }
   }
 
-  private onReady(connection: StdioConnection): void {
+  private onReady(connection: WorkerConnection): void {
     const previous = this.manifest;
     this.manifest = connection.manifest;
     this.metrics.workerUp.labels(this.name).set(1);

@@ -2,6 +2,7 @@ import type { GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { WorkerHandle } from './worker-handle.js';
 import type { GatewayLogger } from '../logger.js';
+import type { Tracer } from '@opentelemetry/api';
 
 /**
  * All local workers: starts them, polls their health, and stops them on shutdown.
@@ -14,9 +15,10 @@ export class WorkerPool {
     private readonly config: GatewayConfig,
     metrics: GatewayMetrics,
     private readonly log: GatewayLogger,
+    tracer?: Tracer,
   ) {
     for (const spec of config.workers) {
-      this.handles.set(spec.name, new WorkerHandle(spec, config, metrics, log));
+      this.handles.set(spec.name, new WorkerHandle(spec, config, metrics, log, tracer));
     }
   }
 
