@@ -155,8 +155,11 @@ function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): v
   });
 }
 
-/** Polls `check` every 25 ms until it returns true; throws after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/**
+ * Polls `check` every `intervalMs` (25 ms) until it returns true; throws after `timeoutMs`. Poll a
+ * rate-limited endpoint slowly, or the polling itself uses up the limit.
+ */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition', intervalMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -165,6 +168,6 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
       // not yet
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
