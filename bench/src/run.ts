@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { StdioConnection } from '@mcpgw/gateway';
-import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, postJson, startGateway, waitFor } from '@mcpgw/test-support';
+import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, postJson, startGateway, startHttpWorker, waitFor } from '@mcpgw/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type autocannon from 'autocannon';
@@ -167,6 +167,27 @@ async function benchGateway(): Promise<{ rows: Row[]; rss: { gateway: number; wo
   }
 }
 
+/**
+ * The same call to the same echo worker, run as its own process and reached over Streamable HTTP
+ * (WORKER_URLS, as on Kubernetes): what the HTTP hop costs against stdio.
+ */
+async function benchRemoteWorker(): Promise<Row> {
+  const token = 'bench-token-0123456789abcdef0123456789';
+  const worker = await startHttpWorker(TEST_WORKER_ENTRY, { env: { WORKER_AUTH_TOKEN: token } });
+  const gateway = await startGateway({ env: { WORKERS: 'none', WORKER_URLS: `echo=${worker.url}`, WORKER_AUTH_TOKEN: token, ...NO_RATE_LIMIT } });
+  try {
+    return await load('gateway: mcp.execute on /mcp/rpc → echo worker over Streamable HTTP (WORKER_URLS)', {
+      url: `${gateway.url}/mcp/rpc`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mcp.execute', params: { service: 'echo', tool: 'echo', arguments: { message: 'hi' } } }),
+    }, [gateway.pid, worker.pid]);
+  } finally {
+    await gateway.stop();
+    await worker.stop();
+  }
+}
+
 /** Gateway plus every default worker (postgres on its embedded demo database) plus the echo worker. */
 async function coldStart(): Promise<{ readyMs: number; demoDatabaseMs: number; rss: Record<string, number> }> {
   const started = performance.now();
@@ -255,7 +276,8 @@ async function spine(): Promise<SpineResult> {
   const bare = await benchBareFastify();
   const direct = await benchWorkerDirect();
   const gateway = await benchGateway();
-  const rows = [bare, direct, ...gateway.rows];
+  const remote = await benchRemoteWorker();
+  const rows = [bare, direct, ...gateway.rows, remote];
   console.log(
     table(
       ['path', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ratio to bare Fastify', 'server CPU µs/req'],
