@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -89,6 +92,13 @@ describe('a worker-kit worker reached over Streamable HTTP', () => {
     }
   });
 
+  it('answers a call whose tool closes its SSE stream mid-call (the gateway resumes it with Last-Event-ID)', async () => {
+    const result = await execute(gateway.url, 'echo', 'close_stream', { delayMs: 50 });
+    expect(result.status).toBe(200);
+    expect(result.body.result.data).toEqual({ closed: true });
+    expect((await echoStatus(gateway)).state).toBe('ready');
+  });
+
   it('shows the URL, no pid and never the token in /health/detailed', async () => {
     const response = await fetch(`${gateway.url}/health/detailed`);
     const text = await response.text();
@@ -125,6 +135,31 @@ describe('a worker-kit worker reached over Streamable HTTP', () => {
     expect(metricValue(samples, 'mcp_worker_up', { service: 'echo' })).toBe(1);
     expect((await echoStatus(gateway)).restarts).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('a remote worker announcing a health change', () => {
+  let worker: HttpWorkerProcess;
+  let gateway: GatewayProcess;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'remote-health-'));
+    worker = await startHttpWorker(TEST_WORKER_ENTRY, { env: { WORKER_AUTH_TOKEN: TOKEN, ECHO_READY_FILE: join(dir, 'ready') } });
+    // Health is polled once an hour: only the worker's notification on the GET stream can update it.
+    gateway = await remoteGateway(worker.url, TOKEN, { HEALTH_CHECK_INTERVAL_MS: '3600000' }, false);
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await worker?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reaches the gateway over the standalone GET stream (mcpgw/healthChanged)', async () => {
+    // /health shows the last report it has (/health/detailed would ask the worker afresh).
+    const health = async () => (await getJson<{ services: Record<string, string> }>(`${gateway.url}/health`)).body.services['echo'];
+    await waitFor(async () => (await health()) === 'degraded', 15_000, 'the worker to report it is starting');
+    await writeFile(join(dir, 'ready'), 'ready');
+    await waitFor(async () => (await health()) === 'ok', 15_000, 'the health change to reach the gateway');
+  }, 40_000);
 });
 
 describe('a remote worker that refuses the gateway', () => {

@@ -19,7 +19,7 @@ describe('a worker used directly over stdio', () => {
   it('completes the MCP handshake and lists its tools with schemas and hints', async () => {
     expect(client.getServerVersion()).toEqual({ name: 'echo', version: '1.0.0' });
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'sleep', 'crash', 'fail', 'explode', 'stdout_noise', 'worker_stats', 'environment', 'read_flag', 'progress_steps', 'metered']);
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'sleep', 'crash', 'fail', 'explode', 'stdout_noise', 'worker_stats', 'environment', 'read_flag', 'progress_steps', 'close_stream', 'metered']);
     expect(tools.find((t) => t.name === 'crash')?.annotations).toEqual({ idempotentHint: false });
   });
 

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { StdioConnection } from '@mcpgw/gateway';
+import { RemoteConnection, StdioConnection } from '@mcpgw/gateway';
 import { REPO_ROOT, TEST_WORKER_ENTRY, getJson, postJson, startGateway, startHttpWorker, waitFor } from '@mcpgw/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type autocannon from 'autocannon';
 import pino from 'pino';
 import { cpuMicros, load as loadWith, rssMiB, table, type LoadSettings, type Row } from './autocannon-load.js';
@@ -214,7 +215,7 @@ interface ClientRow {
 
 /**
  * The client the gateway uses to talk to workers, against the MCP SDK's own Client, both over
- * stdio to the same worker with 50 calls in flight: what each costs the calling process.
+ * stdio, and over Streamable HTTP, to the same worker with 50 calls in flight: what each costs the calling process.
  */
 async function benchClients(): Promise<ClientRow[]> {
   const seconds = Math.max(3, Math.round(DURATION / 2));
@@ -262,6 +263,27 @@ async function benchClients(): Promise<ClientRow[]> {
     ),
   );
   await lean.close(1_000);
+
+  // The same comparison over Streamable HTTP (remote workers, WORKER_URLS): one worker process, each client in turn.
+  const http = await startHttpWorker(TEST_WORKER_ENTRY);
+  try {
+    const sdkHttp = new Client({ name: 'bench', version: '1' });
+    await sdkHttp.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+    rows.push(await measure('MCP SDK Client + StreamableHTTPClientTransport', http.pid, () => sdkHttp.callTool({ name: 'echo', arguments: { message: 'hi' } })));
+    await sdkHttp.close();
+    const remote = await RemoteConnection.open({ name: 'echo', kind: 'remote', url: http.url, required: true }, pino({ level: 'silent' }), {
+      startTimeoutMs: 10_000,
+      clientVersion: 'bench',
+    });
+    rows.push(
+      await measure("gateway's RemoteConnection (StreamableHttpClient: node:http, SSE line reader)", http.pid, () =>
+        remote.request('tools/call', { name: 'echo', arguments: { message: 'hi' }, _meta: { 'mcpgw/structuredOnly': true } }),
+      ),
+    );
+    await remote.close(1_000);
+  } finally {
+    await http.stop();
+  }
   return rows;
 }
 
@@ -292,7 +314,7 @@ async function spine(): Promise<SpineResult> {
   console.log(`RSS after load: gateway ${gateway.rss.gateway} MiB, echo worker ${gateway.rss.worker} MiB`);
 
   const clients = await benchClients();
-  console.log('\nWorker client, in-process over stdio, 50 calls in flight (no HTTP):\n');
+  console.log('\nWorker client, in-process, 50 calls in flight, over stdio and over Streamable HTTP:\n');
   console.log(table(['client', 'calls/s', 'client CPU µs/call', 'worker CPU µs/call'], clients.map((c) => [c.client, c.callsPerSec, c.clientCpuUs, c.workerCpuUs])));
 
   const cold = await coldStart();
