@@ -100,7 +100,7 @@ describe('mcpgw', () => {
     const key = (await mcpgw(['keys', 'create', '--name', 'cli-lister', '--scopes', 'echo'], storeEnv)).stdout.trim();
     const { code, stdout } = await mcpgw(['services', '--url', gateway.url, '--key', key]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^echo {2}ok {2}11 tools\n {4}\/mcp-echo echo <message\.\.\.>/);
+    expect(stdout).toMatch(/^echo {2}ok {2}12 tools\n {4}\/mcp-echo echo <message\.\.\.>/);
     const refused = await mcpgw(['services', '--url', gateway.url]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/-32010/);

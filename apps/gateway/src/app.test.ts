@@ -264,7 +264,7 @@ describe('POST /mcp/rpc: JSON-RPC 2.0 as the spec says', () => {
   it('lists services and describes one', async () => {
     const list = (await rpc({ jsonrpc: '2.0', id: 1, method: 'mcp.listServices' })).json().result.services;
     expect(list).toEqual([
-      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 11 }),
+      expect.objectContaining({ name: 'echo', status: 'ok', location: 'server', mode: 'live', toolCount: 12 }),
       expect.objectContaining({ name: 'locked', status: 'unconfigured' }),
       // The local references follow: listed for agents, not routed (registry/local-references.ts).
       ...['playwright', 'shadcn', 'magicui', 'taskmaster'].map((name) => expect.objectContaining({ name, location: 'local', routed: false, status: 'local' })),
